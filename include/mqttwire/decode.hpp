@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: MIT
+// mqttwire: decoding MQTT 3.1/3.1.1 control packets from bytes (no I/O, no allocation).
+#ifndef MQTTWIRE_DECODE_HPP
+#define MQTTWIRE_DECODE_HPP
+
+#include "mqttwire/detail/utf8.hpp"
+#include "mqttwire/detail/wire.hpp"
+#include "mqttwire/error.hpp"
+#include "mqttwire/options.hpp"
+#include "mqttwire/packets.hpp"
+#include "mqttwire/topic.hpp"
+#include "mqttwire/types.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace mqttwire {
+
+/// The fixed header: what a stream reader needs to know how many bytes the packet takes.
+struct frame_header {
+  packet_type type = packet_type::connect;
+  std::uint8_t flags = 0;              ///< bits 3-0 of the first byte
+  std::uint32_t remaining_length = 0;  ///< bytes after the fixed header
+  std::uint8_t header_size = 0;        ///< 2..5: the type byte and the Remaining Length field
+  /// Bytes of the whole packet.
+  constexpr std::size_t size() const noexcept { return header_size + std::size_t{remaining_length}; }
+  friend constexpr bool operator==(const frame_header&, const frame_header&) = default;
+};
+
+/// Reads the fixed header from the front of `in`: needs 2 to 5 bytes, whatever the packet's
+/// size, so a reader learns how many bytes to wait for. Errors: incomplete (offset = in.size()),
+/// reserved_packet_type (0), malformed_remaining_length (4: a fourth length byte that still has
+/// its continuation bit), non_minimal_remaining_length (1; only with
+/// options::reject_non_minimal_length). Flag bits are checked by `decode`, which knows the version.
+constexpr result<frame_header> peek_header(bytes_view in, const options& opts = {}) noexcept {
+  if (in.empty()) return error{errc::incomplete, 0};
+  const std::uint8_t first = detail::u8(in[0]);
+  const unsigned type = first >> 4;
+  if (type == 0 || type == 15) return error{errc::reserved_packet_type, 0};
+  std::uint32_t value = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (in.size() <= 1 + i) return error{errc::incomplete, in.size()};
+    const std::uint8_t b = detail::u8(in[1 + i]);
+    value |= std::uint32_t{b & 0x7Fu} << (7 * i);
+    if ((b & 0x80u) == 0) {
+      // A longer encoding than needed ends in a zero group (e.g. 80 00 for 0).
+      if (opts.reject_non_minimal_length && i > 0 && b == 0) {
+        return error{errc::non_minimal_remaining_length, 1};
+      }
+      return frame_header{static_cast<packet_type>(type), static_cast<std::uint8_t>(first & 0x0Fu),
+                          value, static_cast<std::uint8_t>(2 + i)};
+    }
+  }
+  // Both versions cap the field at four bytes, so a continuation bit here is already fatal.
+  return error{errc::malformed_remaining_length, 4};
+}
+
+/// One decoded packet and the number of bytes it took from the front of the input.
+struct decoded {
+  packet pkt;
+  std::size_t size = 0;
+};
+
+namespace detail {
+
+// Walks the body of one packet. Offsets stay relative to the caller's span so that errors say
+// where in *their* buffer the fault is.
+class body_reader {
+ public:
+  constexpr body_reader(bytes_view in, std::size_t begin, std::size_t end) noexcept
+      : in_(in), pos_(begin), end_(end) {}
+
+  constexpr std::size_t pos() const noexcept { return pos_; }
+  constexpr std::size_t left() const noexcept { return end_ - pos_; }
+  constexpr bool at_end() const noexcept { return pos_ == end_; }
+
+  constexpr error read_u8(std::uint8_t& out) noexcept {
+    if (left() < 1) return {errc::packet_too_short, pos_};
+    out = u8(in_[pos_++]);
+    return {};
+  }
+  constexpr error read_u16(std::uint16_t& out) noexcept {
+    if (left() < 2) return {errc::packet_too_short, pos_};
+    out = be16(in_[pos_], in_[pos_ + 1]);
+    pos_ += 2;
+    return {};
+  }
+  // A packet identifier, which is never 0 ([MQTT-2.3.1-1]; 3.1 §2.4; spec reference §2.6).
+  constexpr error read_packet_id(std::uint16_t& out) noexcept {
+    const std::size_t at = pos_;
+    if (const error e = read_u16(out); e.code != errc::success) return e;
+    if (out == 0) return {errc::packet_id_zero, at};
+    return {};
+  }
+  // A length-prefixed field (string or binary). `start` receives the offset of its prefix.
+  constexpr error read_prefixed(std::string_view& out, std::size_t& start) noexcept {
+    start = pos_;
+    std::uint16_t length = 0;
+    if (const error e = read_u16(length); e.code != errc::success) return e;
+    if (length > left()) return {errc::string_exceeds_packet, start};
+    out = std::string_view(in_.data() + pos_, length);
+    pos_ += length;
+    return {};
+  }
+  // The rest of the packet (the PUBLISH payload).
+  constexpr std::string_view rest() noexcept {
+    const std::string_view r(in_.data() + pos_, left());
+    pos_ = end_;
+    return r;
+  }
+  constexpr std::string_view bytes_between(std::size_t from, std::size_t to) const noexcept {
+    return std::string_view(in_.data() + from, to - from);
+  }
+  constexpr error expect_end() const noexcept {
+    if (!at_end()) return {errc::trailing_bytes, pos_};
+    return {};
+  }
+
+ private:
+  bytes_view in_;
+  std::size_t pos_;
+  std::size_t end_;
+};
+
+// Shifts a fault found inside a field to an offset in the caller's buffer (past the prefix).
+constexpr error at_field(error e, std::size_t prefix_offset) noexcept {
+  return {e.code, prefix_offset + 2 + e.offset};
+}
+
+constexpr error check_string(std::string_view s, std::size_t prefix_offset,
+                             const options& opts) noexcept {
+  if (const auto fault = check_utf8(s, opts.reject_control_characters)) {
+    return {fault.code, prefix_offset + 2 + fault.offset};
+  }
+  return {};
+}
+
+// MQTT 3.1 §2.2 gives 32,767 characters as the topic limit; only the strict 3.1 mode holds to it.
+constexpr bool over_3_1_topic_limit(std::string_view topic, protocol_version v,
+                                    const options& opts) noexcept {
+  return v == protocol_version::v3_1 && opts.strict_3_1 && topic.size() > 32'767;
+}
+
+constexpr error check_topic_name(std::string_view topic, std::size_t prefix_offset,
+                                 protocol_version v, const options& opts) noexcept {
+  if (const error e = validate_topic_name(topic, opts); e.code != errc::success) {
+    return at_field(e, prefix_offset);
+  }
+  if (over_3_1_topic_limit(topic, v, opts)) return {errc::topic_too_long, prefix_offset};
+  return {};
+}
+
+constexpr error check_topic_filter(std::string_view filter, std::size_t prefix_offset,
+                                   protocol_version v, const options& opts) noexcept {
+  if (const error e = validate_topic_filter(filter, opts); e.code != errc::success) {
+    return at_field(e, prefix_offset);
+  }
+  if (over_3_1_topic_limit(filter, v, opts)) return {errc::topic_too_long, prefix_offset};
+  return {};
+}
+
+// Fixed-header flags of every packet but PUBLISH and CONNECT (spec reference §2.3, §2.4).
+constexpr error check_flags(packet_type t, std::uint8_t flags, protocol_version v,
+                            const options& opts) noexcept {
+  const std::uint8_t required = canonical_flags(t);
+  if (flags == required) return {};
+  if (v == protocol_version::v3_1) {
+    if (!opts.strict_3_1) return {};  // 3.1 §2.6: unused bits carry no receiver rule
+    if (may_carry_dup_in_3_1(t) && flags == (required | 0x08u)) return {};  // a retransmission
+  }
+  return {errc::invalid_fixed_header_flags, 0};
+}
+
+// DUP of PUBREL/SUBSCRIBE/UNSUBSCRIBE: meaningful in 3.1 only (3.1.1 requires flags 0010).
+constexpr bool dup_of(std::uint8_t flags, protocol_version v) noexcept {
+  return v == protocol_version::v3_1 && (flags & 0x08u) != 0;
+}
+
+template <class P>
+constexpr result<packet> decode_ack(body_reader& r) noexcept {
+  P p{};
+  if (const error e = r.read_packet_id(p.packet_id); e.code != errc::success) return e;
+  if (const error e = r.expect_end(); e.code != errc::success) return e;
+  return packet{p};
+}
+
+template <class P>
+constexpr result<packet> decode_empty(const body_reader& r) noexcept {
+  if (const error e = r.expect_end(); e.code != errc::success) return e;
+  return packet{P{}};
+}
+
+constexpr result<packet> decode_connect(body_reader& r, std::uint8_t fixed_flags,
+                                        const options& opts) noexcept {
+  connect c{};
+  std::string_view name;
+  std::size_t at = 0;
+  if (const error e = r.read_prefixed(name, at); e.code != errc::success) return e;
+  protocol_version v;
+  if (name == "MQTT") {
+    v = protocol_version::v3_1_1;
+  } else if (name == "MQIsdp") {
+    v = protocol_version::v3_1;
+  } else {
+    return error{errc::invalid_protocol_name, at};
+  }
+  const std::size_t level_at = r.pos();
+  std::uint8_t level = 0;
+  if (const error e = r.read_u8(level); e.code != errc::success) return e;
+  // Only (MQTT, 4) and (MQIsdp, 3) exist; any other level is answered with CONNACK 1.
+  if (level != static_cast<std::uint8_t>(v)) return error{errc::unsupported_protocol_level, level_at};
+  c.protocol = v;
+  // The version is known only now: 3.1.1 requires flags 0000 ([MQTT-2.2.2-2]).
+  if (const error e = check_flags(packet_type::connect, fixed_flags, v, opts); e.code != errc::success) {
+    return e;
+  }
+
+  const std::size_t flags_at = r.pos();
+  std::uint8_t flags = 0;
+  if (const error e = r.read_u8(flags); e.code != errc::success) return e;
+  const bool v311 = v == protocol_version::v3_1_1;
+  const bool has_username = (flags & 0x80u) != 0;
+  const bool has_password = (flags & 0x40u) != 0;
+  const bool will_retain = (flags & 0x20u) != 0;
+  const unsigned will_qos = (flags >> 3) & 0x03u;
+  const bool has_will = (flags & 0x04u) != 0;
+  c.clean_session = (flags & 0x02u) != 0;
+  if (v311 && (flags & 0x01u) != 0) return error{errc::reserved_connect_flag, flags_at};
+  if (has_will) {
+    if (will_qos == 3) return error{errc::invalid_will_qos, flags_at};
+  } else if (v311) {  // 3.1 disregards Will QoS and Will Retain without a will
+    if (will_qos != 0) return error{errc::will_qos_without_will, flags_at};
+    if (will_retain) return error{errc::will_retain_without_will, flags_at};
+  }
+  if (has_password && !has_username) return error{errc::password_without_username, flags_at};
+
+  if (const error e = r.read_u16(c.keep_alive); e.code != errc::success) return e;
+
+  if (r.at_end()) return error{errc::missing_client_id, r.pos()};
+  if (const error e = r.read_prefixed(c.client_id, at); e.code != errc::success) return e;
+  if (const error e = check_string(c.client_id, at, opts); e.code != errc::success) return e;
+
+  if (has_will) {
+    last_will w{};
+    w.qos = static_cast<qos_level>(will_qos);
+    w.retain = will_retain;
+    if (r.at_end()) return error{errc::missing_will, r.pos()};
+    if (const error e = r.read_prefixed(w.topic, at); e.code != errc::success) return e;
+    if (const error e = check_topic_name(w.topic, at, v, opts); e.code != errc::success) return e;
+    if (r.at_end()) return error{errc::missing_will, r.pos()};
+    if (const error e = r.read_prefixed(w.payload, at); e.code != errc::success) return e;
+    c.will = w;
+  }
+  // 3.1 §3.1: "the Remaining Length takes precedence": a flagged field the packet ends before
+  // counts as absent. 3.1.1 requires it ([MQTT-3.1.2-19], [MQTT-3.1.2-21]).
+  if (has_username) {
+    if (r.at_end()) {
+      if (v311) return error{errc::missing_username, r.pos()};
+    } else {
+      std::string_view user;
+      if (const error e = r.read_prefixed(user, at); e.code != errc::success) return e;
+      if (const error e = check_string(user, at, opts); e.code != errc::success) return e;
+      c.username = user;
+    }
+  }
+  if (has_password) {
+    if (r.at_end()) {
+      if (v311) return error{errc::missing_password, r.pos()};
+    } else {
+      std::string_view pass;
+      if (const error e = r.read_prefixed(pass, at); e.code != errc::success) return e;
+      c.password = pass;
+    }
+  }
+  // [MQTT-3.1.4-1]: the CONNECT must be exactly its fields (3.1 is silent; mosquitto agrees).
+  if (const error e = r.expect_end(); e.code != errc::success) return e;
+  return packet{c};
+}
+
+constexpr result<packet> decode_connack(body_reader& r, protocol_version v,
+                                        const options& opts) noexcept {
+  const std::size_t flags_at = r.pos();
+  std::uint8_t ack_flags = 0, code = 0;
+  if (const error e = r.read_u8(ack_flags); e.code != errc::success) return e;
+  const std::size_t code_at = r.pos();
+  if (const error e = r.read_u8(code); e.code != errc::success) return e;
+  connack c{};
+  if (v == protocol_version::v3_1_1) {  // 3.1 ignores byte 1 ("topic name compression response")
+    if (opts.strict_connack && (ack_flags & 0xFEu) != 0) {
+      return error{errc::connack_reserved_flags, flags_at};
+    }
+    c.session_present = (ack_flags & 0x01u) != 0;
+  }
+  if (code > 5) return error{errc::invalid_connack_return_code, code_at};
+  if (opts.strict_connack && c.session_present && code != 0) {
+    return error{errc::session_present_with_error, flags_at};
+  }
+  c.return_code = code;
+  if (const error e = r.expect_end(); e.code != errc::success) return e;
+  return packet{c};
+}
+
+constexpr result<packet> decode_publish(body_reader& r, std::uint8_t flags, protocol_version v,
+                                        const options& opts) noexcept {
+  publish p{};
+  const unsigned qos = (flags >> 1) & 0x03u;
+  if (qos == 3) return error{errc::invalid_qos, 0};
+  p.qos = static_cast<qos_level>(qos);
+  p.dup = (flags & 0x08u) != 0;
+  p.retain = (flags & 0x01u) != 0;
+  if (p.dup && qos == 0 && opts.reject_dup_with_qos0) return error{errc::dup_with_qos0, 0};
+  std::size_t at = 0;
+  if (const error e = r.read_prefixed(p.topic, at); e.code != errc::success) return e;
+  if (const error e = check_topic_name(p.topic, at, v, opts); e.code != errc::success) return e;
+  if (qos != 0) {
+    std::uint16_t id = 0;
+    if (const error e = r.read_packet_id(id); e.code != errc::success) return e;
+    p.packet_id = id;
+  }
+  p.payload = r.rest();
+  return packet{p};
+}
+
+constexpr result<packet> decode_subscribe(body_reader& r, std::uint8_t flags, protocol_version v,
+                                          const options& opts) noexcept {
+  subscribe s{};
+  s.dup = dup_of(flags, v);
+  if (const error e = r.read_packet_id(s.packet_id); e.code != errc::success) return e;
+  const std::size_t list_at = r.pos();
+  const bool strict = v == protocol_version::v3_1_1 || opts.strict_3_1;
+  while (!r.at_end()) {
+    std::string_view filter;
+    std::size_t at = 0;
+    if (const error e = r.read_prefixed(filter, at); e.code != errc::success) return e;
+    if (const error e = check_topic_filter(filter, at, v, opts); e.code != errc::success) return e;
+    const std::size_t qos_at = r.pos();
+    std::uint8_t requested = 0;
+    if (const error e = r.read_u8(requested); e.code != errc::success) return e;
+    // [MQTT-3-8.3-4]: bits 7-2 are reserved; 3.1 calls them "not used" and sets no rule.
+    if (strict && (requested & 0xFCu) != 0) return error{errc::requested_qos_reserved_bits, qos_at};
+    if ((requested & 0x03u) == 3) return error{errc::invalid_requested_qos, qos_at};
+  }
+  // [MQTT-3.8.3-3]; 3.1 does not say, and mosquitto accepts an empty list from a 3.1 client.
+  if (strict && r.pos() == list_at) return error{errc::empty_subscription_list, list_at};
+  s.subscriptions = wire_list<subscription>::from_wire(r.bytes_between(list_at, r.pos()));
+  return packet{s};
+}
+
+constexpr result<packet> decode_suback(body_reader& r, protocol_version v) noexcept {
+  suback s{};
+  if (const error e = r.read_packet_id(s.packet_id); e.code != errc::success) return e;
+  const std::size_t list_at = r.pos();
+  if (r.at_end()) return error{errc::empty_return_code_list, list_at};
+  while (!r.at_end()) {
+    const std::size_t at = r.pos();
+    std::uint8_t code = 0;
+    if (const error e = r.read_u8(code); e.code != errc::success) return e;
+    const bool granted = code <= 2;
+    const bool failure = code == suback_code::failure && v == protocol_version::v3_1_1;
+    if (!granted && !failure) return error{errc::invalid_suback_return_code, at};
+  }
+  s.return_codes = wire_list<std::uint8_t>::from_wire(r.bytes_between(list_at, r.pos()));
+  return packet{s};
+}
+
+constexpr result<packet> decode_unsubscribe(body_reader& r, std::uint8_t flags, protocol_version v,
+                                            const options& opts) noexcept {
+  unsubscribe u{};
+  u.dup = dup_of(flags, v);
+  if (const error e = r.read_packet_id(u.packet_id); e.code != errc::success) return e;
+  const std::size_t list_at = r.pos();
+  while (!r.at_end()) {
+    std::string_view filter;
+    std::size_t at = 0;
+    if (const error e = r.read_prefixed(filter, at); e.code != errc::success) return e;
+    if (const error e = check_topic_filter(filter, at, v, opts); e.code != errc::success) return e;
+  }
+  // [MQTT-3.10.3-2]; as for SUBSCRIBE, 3.1 is silent and tolerated unless strict.
+  const bool strict = v == protocol_version::v3_1_1 || opts.strict_3_1;
+  if (strict && r.pos() == list_at) return error{errc::empty_unsubscribe_list, list_at};
+  u.topic_filters = wire_list<std::string_view>::from_wire(r.bytes_between(list_at, r.pos()));
+  return packet{u};
+}
+
+constexpr result<packet> decode_body(const frame_header& h, body_reader& r, protocol_version v,
+                                     const options& opts) noexcept {
+  // PUBLISH flags carry DUP/QoS/RETAIN; CONNECT's rule depends on the version inside it.
+  if (h.type != packet_type::publish && h.type != packet_type::connect) {
+    if (const error e = check_flags(h.type, h.flags, v, opts); e.code != errc::success) return e;
+  }
+  switch (h.type) {
+    case packet_type::connect: return decode_connect(r, h.flags, opts);
+    case packet_type::connack: return decode_connack(r, v, opts);
+    case packet_type::publish: return decode_publish(r, h.flags, v, opts);
+    case packet_type::puback: return decode_ack<puback>(r);
+    case packet_type::pubrec: return decode_ack<pubrec>(r);
+    case packet_type::pubrel: {
+      auto p = decode_ack<pubrel>(r);
+      if (p) std::get<pubrel>(*p).dup = dup_of(h.flags, v);
+      return p;
+    }
+    case packet_type::pubcomp: return decode_ack<pubcomp>(r);
+    case packet_type::subscribe: return decode_subscribe(r, h.flags, v, opts);
+    case packet_type::suback: return decode_suback(r, v);
+    case packet_type::unsubscribe: return decode_unsubscribe(r, h.flags, v, opts);
+    case packet_type::unsuback: return decode_ack<unsuback>(r);
+    case packet_type::pingreq: return decode_empty<pingreq>(r);
+    case packet_type::pingresp: return decode_empty<pingresp>(r);
+    case packet_type::disconnect: return decode_empty<disconnect>(r);
+  }
+  return error{errc::reserved_packet_type, 0};  // unreachable: peek_header rejects 0 and 15
+}
+
+}  // namespace detail
+
+/// Decodes one packet from the front of `in`. Bytes after it are left alone (`size` says where
+/// the next packet starts). A proper prefix of a packet gives errc::incomplete, not an error:
+/// read more bytes and call again; `peek_header` says how many the packet needs.
+/// `v` picks the rules for every packet but CONNECT, which carries its own protocol name and
+/// level. Everything is validated before anything is returned; strings, payloads and lists are
+/// views into `in` and live as long as it does. On failure, error::offset is the index in `in`
+/// where the fault was found; `connack_for(code)` says whether a server answers it with a CONNACK.
+constexpr result<decoded> decode(bytes_view in, protocol_version v = protocol_version::v3_1_1,
+                                 const options& opts = {}) noexcept {
+  const result<frame_header> header = peek_header(in, opts);
+  if (!header) return header.error();
+  const frame_header& h = *header;
+  if (in.size() < h.size()) return error{errc::incomplete, in.size()};
+  detail::body_reader reader(in, h.header_size, h.size());
+  result<packet> body = detail::decode_body(h, reader, v, opts);
+  if (!body) return body.error();
+  return decoded{std::move(*body), h.size()};
+}
+
+}  // namespace mqttwire
+
+#endif  // MQTTWIRE_DECODE_HPP

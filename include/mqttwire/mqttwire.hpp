@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: MIT
+// mqttwire: the whole library in one include.
+#ifndef MQTTWIRE_MQTTWIRE_HPP
+#define MQTTWIRE_MQTTWIRE_HPP
+
+#include "mqttwire/decode.hpp"
+#include "mqttwire/encode.hpp"
+#include "mqttwire/error.hpp"
+#include "mqttwire/options.hpp"
+#include "mqttwire/packets.hpp"
+#include "mqttwire/response.hpp"
+#include "mqttwire/topic.hpp"
+#include "mqttwire/types.hpp"
+#include "mqttwire/version.hpp"
+
+#endif  // MQTTWIRE_MQTTWIRE_HPP

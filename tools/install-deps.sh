@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what building and testing mqttwire needs on a fresh Debian 12 machine (run as root,
+# or with sudo available). Safe to run again: apt-get skips what is already there.
+set -euo pipefail
+packages=(
+  g++ clang libclang-rt-14-dev cmake ninja-build pkgconf   # compilers, libFuzzer runtime, build
+  doctest-dev catch2                                        # unit tests, benchmarks
+  valgrind gcovr python3 python3-yaml shellcheck            # memcheck, coverage, CI file checks
+  mosquitto mosquitto-clients                               # a real broker for the examples
+  nodejs npm                                                # the mqtt-packet differential test
+  xxd git
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
