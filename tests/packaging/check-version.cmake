@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: MIT
+# Checks that the version written once in project(VERSION) is the one every other file states:
+# the macros in version.hpp and the vcpkg port. Run with: cmake -P tests/packaging/check-version.cmake
+cmake_minimum_required(VERSION 3.21)
+get_filename_component(root "${CMAKE_CURRENT_LIST_DIR}/../.." ABSOLUTE)
+
+file(READ "${root}/CMakeLists.txt" lists)
+if(NOT lists MATCHES "project\\(mqttwire[ \t\r\n]+VERSION[ \t\r\n]+([0-9]+)\\.([0-9]+)\\.([0-9]+)")
+  message(FATAL_ERROR "no project(mqttwire VERSION x.y.z) in CMakeLists.txt")
+endif()
+set(major "${CMAKE_MATCH_1}")
+set(minor "${CMAKE_MATCH_2}")
+set(patch "${CMAKE_MATCH_3}")
+set(version "${major}.${minor}.${patch}")
+
+file(READ "${root}/include/mqttwire/version.hpp" header)
+set(errors "")
+foreach(part IN ITEMS MAJOR MINOR PATCH STRING)
+  string(TOLOWER "${part}" var)
+  if(part STREQUAL "STRING")
+    set(want "\"${version}\"")
+  else()
+    set(want "${${var}}")
+  endif()
+  if(NOT header MATCHES "#define MQTTWIRE_VERSION_${part} ([^\r\n]+)")
+    string(APPEND errors "  version.hpp has no MQTTWIRE_VERSION_${part}\n")
+  elseif(NOT CMAKE_MATCH_1 STREQUAL want)
+    string(APPEND errors "  MQTTWIRE_VERSION_${part} is ${CMAKE_MATCH_1}, project() says ${want}\n")
+  endif()
+endforeach()
+
+file(READ "${root}/ports/mqttwire/vcpkg.json" manifest)
+string(JSON port_version ERROR_VARIABLE json_error GET "${manifest}" "version-semver")
+if(json_error)
+  string(APPEND errors "  ports/mqttwire/vcpkg.json: ${json_error}\n")
+elseif(NOT port_version STREQUAL version)
+  string(APPEND errors "  ports/mqttwire/vcpkg.json says ${port_version}, project() says ${version}\n")
+endif()
+
+if(errors)
+  message(FATAL_ERROR "version mismatch:\n${errors}")
+endif()
+message(STATUS "version ${version}: CMakeLists.txt, version.hpp and the vcpkg port agree")
