@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: MIT
+// Writes the committed seed corpora fuzz/seeds/<target>/ from packets the library encodes, so the
+// seeds are real packets of every type under both versions. Usage:
+//   make_seeds <fuzz/seeds>           (re)write the seed files
+//   make_seeds --check <fuzz/seeds>   exit 1 if a committed seed differs from what would be written
+#include <mqttwire/encode.hpp>
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using namespace mqttwire;
+using namespace std::string_literals;
+using namespace std::string_view_literals;
+
+using corpus = std::map<std::string, std::string>;  // file name -> bytes
+
+const subscription kSubs[] = {{"sport/tennis/+", qos_level::at_least_once},
+                              {"sport/#", qos_level::exactly_once},
+                              {"$SYS/broker/load", qos_level::at_most_once}};
+const std::uint8_t kCodes311[] = {0x00, 0x01, 0x02, 0x80};
+const std::uint8_t kCodes31[] = {0x00, 0x01, 0x02};
+const std::string_view kFilters[] = {"sport/tennis/+", "#", "a//b"};
+
+// A representative set of every packet type for protocol `v`, each valid for it.
+std::vector<std::pair<std::string, packet>> packets(protocol_version v) {
+  const bool v31 = v == protocol_version::v3_1;
+  std::vector<std::pair<std::string, packet>> out;
+  out.push_back({"connect-min", connect{v, true, 60, "c1", {}, {}, {}}});
+  out.push_back({"connect-full",
+                 connect{v, false, 0xFFFF, "client-0123456789",
+                         last_will{"dead/clients/c1", "gone\x00\xff"sv, qos_level::exactly_once, true},
+                         "user", "pass\x01\x02"sv}});
+  out.push_back({"connect-user", connect{v, true, 10, "u", {}, "name", {}}});
+  out.push_back({"connack", connack{!v31, 0}});
+  out.push_back({"connack-refused", connack{false, 5}});
+  out.push_back({"publish-qos0", publish{false, qos_level::at_most_once, false, "a/b", {}, "hi"}});
+  out.push_back({"publish-qos1", publish{true, qos_level::at_least_once, true, "a/b/c", 1, "payload"}});
+  out.push_back({"publish-qos2", publish{false, qos_level::exactly_once, false, "t", 0xFFFF, ""}});
+  out.push_back({"puback", puback{1}});
+  out.push_back({"pubrec", pubrec{0x1234}});
+  out.push_back({"pubrel", pubrel{0x1234, false}});
+  if (v31) out.push_back({"pubrel-dup", pubrel{7, true}});
+  out.push_back({"pubcomp", pubcomp{0xFFFF}});
+  out.push_back({"subscribe", subscribe{10, false, kSubs}});
+  if (v31) out.push_back({"subscribe-dup", subscribe{11, true, kSubs}});
+  out.push_back({"suback", suback{10, v31 ? wire_list<std::uint8_t>(kCodes31)
+                                          : wire_list<std::uint8_t>(kCodes311)}});
+  out.push_back({"unsubscribe", unsubscribe{12, false, kFilters}});
+  if (v31) out.push_back({"unsubscribe-dup", unsubscribe{13, true, kFilters}});
+  out.push_back({"unsuback", unsuback{12}});
+  out.push_back({"pingreq", pingreq{}});
+  out.push_back({"pingresp", pingresp{}});
+  out.push_back({"disconnect", disconnect{}});
+  return out;
+}
+
+std::string bytes_of(const packet& p, protocol_version v) {
+  std::string s;
+  const auto r = encode_to(p, std::back_inserter(s), v);
+  if (r.ec != errc::success) {
+    std::fprintf(stderr, "seed packet does not encode: %s\n", to_string(r.ec).data());
+    std::exit(2);
+  }
+  return s;
+}
+
+std::string hex_bytes(std::string_view hex) {  // "10 0e 00" -> bytes
+  std::string out;
+  for (std::size_t i = 0; i + 1 < hex.size();) {
+    if (hex[i] == ' ') {
+      ++i;
+      continue;
+    }
+    out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+    i += 2;
+  }
+  return out;
+}
+
+void make_decode(corpus& c, std::string& stream311, std::string& stream31) {
+  for (const auto v : {protocol_version::v3_1_1, protocol_version::v3_1}) {
+    const std::string tag = v == protocol_version::v3_1 ? "v31-" : "v311-";
+    std::string& stream = v == protocol_version::v3_1 ? stream31 : stream311;
+    for (const auto& [name, p] : packets(v)) {
+      const std::string b = bytes_of(p, v);
+      c[tag + name] = b;
+      stream += b;
+    }
+    c[tag + "stream"] = stream;
+  }
+  // Accepted-but-non-canonical and rejected inputs from the spec reference section 7, so the
+  // fuzzer starts next to each tolerance and each check.
+  const std::pair<const char*, const char*> edges[] = {
+      {"edge-non-minimal-length", "c0 80 00"},
+      {"edge-puback-flags", "41 02 00 01"},
+      {"edge-pubrel-flags0", "60 02 00 01"},
+      {"edge-subscribe-empty", "82 02 00 01"},
+      {"edge-subscribe-reserved-qos", "82 06 00 01 00 01 61 81"},
+      {"edge-unsubscribe-empty", "a2 02 00 01"},
+      {"edge-connect31-missing-user", "10 10 00 06 4d 51 49 73 64 70 03 82 00 3c 00 02 63 31"},
+      {"edge-connect31-reserved", "10 10 00 06 4d 51 49 73 64 70 03 03 00 3c 00 02 63 31"},
+      {"edge-connack-sp-error", "20 02 01 05"},
+      {"edge-connack-reserved", "20 02 02 00"},
+      {"edge-dup-qos0", "38 05 00 03 61 2f 62"},
+      {"edge-length-4-bytes", "30 ff ff ff 7f"},
+      {"edge-length-5-bytes", "30 80 80 80 80 01"},
+      {"edge-utf8-surrogate", "30 05 00 03 ed a0 80"},
+      {"edge-control-char", "30 03 00 01 01"},
+      {"edge-non-character", "30 05 00 03 ef bf bf"},
+  };
+  for (const auto& [name, hex] : edges) c[name] = hex_bytes(hex);
+}
+
+// fuzz_framer input: [config byte] stream [chunk bytes...] [number of chunk bytes]; see
+// fuzz_framer.cpp for the meaning of each.
+void make_framer(corpus& c, const std::string& stream311, const std::string& stream31) {
+  const std::string chunks = "\x01\x83\x07\x00\x90\x02"s;
+  const std::string count(1, static_cast<char>(chunks.size()));
+  c["v311-default"] = "\x00"s + stream311 + chunks + count;
+  c["v31-default"] = "\x01"s + stream31 + chunks + count;
+  c["v311-strictest"] = "\x3e"s + stream311 + chunks + count;
+  c["v31-strictest"] = "\x3f"s + stream31 + chunks + count;
+  c["v311-small-limit-skip"] = "\xc0"s + stream311 + chunks + count;  // max 16 bytes, skipping
+  c["v311-small-limit"] = "\x40"s + stream311 + "\x05"s + "\x01"s;
+  c["v311-one-byte-chunks"] = "\x00"s + stream311.substr(0, 40) + "\x01"s + "\x01"s;
+  c["v311-truncated"] = "\x00"s + stream311.substr(0, stream311.size() - 3) + chunks + count;
+}
+
+// fuzz_encode input: [type] [version] [options] then field bytes (see fuzz_encode.cpp). The
+// field bytes below make a plausible packet of each type; the fuzzer mutates from there.
+void make_encode(corpus& c) {
+  const std::string fields =
+      "\x04\x01\x00\x3c\x03\x02" "c1" "\x07\x03\x03" "a/b" "\x03\x02" "hi" "\x01\x01\x03\x04"
+      "user\x03\x04pass\x03\x01\x02"s;
+  for (unsigned t = 0; t < 14; ++t) {
+    for (unsigned v = 0; v < 2; ++v) {
+      for (const unsigned o : {0x00u, 0x1Fu}) {
+        char name[32];
+        std::snprintf(name, sizeof name, "type%02u-v%u-o%02x", t, v, o);
+        c[name] = std::string{static_cast<char>(t), static_cast<char>(v), static_cast<char>(o)} + fields;
+      }
+    }
+  }
+}
+
+bool write_or_check(const std::filesystem::path& dir, const corpus& c, bool check) {
+  bool ok = true;
+  if (!check) std::filesystem::create_directories(dir);
+  for (const auto& [name, bytes] : c) {
+    const auto path = dir / name;
+    if (check) {
+      std::ifstream f(path, std::ios::binary);
+      const std::string have((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      if (!f.good() && have.empty() && !bytes.empty()) {
+        std::fprintf(stderr, "missing seed %s\n", path.string().c_str());
+        ok = false;
+      } else if (have != bytes) {
+        std::fprintf(stderr, "stale seed %s (run make_seeds to regenerate)\n", path.string().c_str());
+        ok = false;
+      }
+    } else {
+      std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+    }
+  }
+  return ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bool check = argc == 3 && std::string_view(argv[1]) == "--check";
+  if (argc != 2 && !check) {
+    std::fprintf(stderr, "usage: make_seeds [--check] <fuzz/seeds>\n");
+    return 2;
+  }
+  const std::filesystem::path root(argv[argc - 1]);
+  corpus decode_seeds, framer_seeds, encode_seeds;
+  std::string stream311, stream31;
+  make_decode(decode_seeds, stream311, stream31);
+  make_framer(framer_seeds, stream311, stream31);
+  make_encode(encode_seeds);
+  bool ok = write_or_check(root / "fuzz_decode", decode_seeds, check);
+  ok = write_or_check(root / "fuzz_framer", framer_seeds, check) && ok;
+  ok = write_or_check(root / "fuzz_encode", encode_seeds, check) && ok;
+  std::printf("%s %zu + %zu + %zu seeds\n", check ? "checked" : "wrote", decode_seeds.size(),
+              framer_seeds.size(), encode_seeds.size());
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: MIT
+# The list of fuzz targets and what each one needs; included by fuzz/CMakeLists.txt (libFuzzer
+# builds) and tests/fuzz_replay.cmake (replay builds under every unit-test compiler).
+# A target is listed only once the headers it exercises exist, so the tree builds while other
+# components are still being written.
+set(MQTTWIRE_FUZZ_DIR "${CMAKE_CURRENT_LIST_DIR}")
+set(mqttwire_fuzz_root "${CMAKE_CURRENT_LIST_DIR}/..")
+
+set(mqttwire_fuzz_targets fuzz_decode fuzz_encode)
+if(EXISTS "${mqttwire_fuzz_root}/include/mqttwire/framer.hpp")
+  list(APPEND mqttwire_fuzz_targets fuzz_framer)
+endif()
+if(EXISTS "${mqttwire_fuzz_root}/include/mqttwire/topic_match.hpp" AND
+   EXISTS "${mqttwire_fuzz_root}/include/mqttwire/subscription_index.hpp")
+  list(APPEND mqttwire_fuzz_targets fuzz_topics)
+endif()
+if(EXISTS "${mqttwire_fuzz_root}/examples/cli/json.hpp")
+  list(APPEND mqttwire_fuzz_targets fuzz_cli)
+endif()
+
+# A target's own source may also not exist yet in a working tree.
+set(mqttwire_fuzz_present "")
+foreach(name IN LISTS mqttwire_fuzz_targets)
+  if(EXISTS "${MQTTWIRE_FUZZ_DIR}/${name}.cpp")
+    list(APPEND mqttwire_fuzz_present ${name})
+  endif()
+endforeach()
+set(mqttwire_fuzz_targets ${mqttwire_fuzz_present})
+
+# Compile settings every build of a target shares (libFuzzer or replay).
+function(mqttwire_fuzz_setup target name)
+  target_link_libraries(${target} PRIVATE mqttwire::mqttwire mqttwire_warnings)
+  target_include_directories(${target} PRIVATE "${MQTTWIRE_FUZZ_DIR}")
+  target_compile_features(${target} PRIVATE cxx_std_20)
+  if(name STREQUAL "fuzz_cli")
+    target_include_directories(${target} PRIVATE "${mqttwire_fuzz_root}/examples/cli")
+  endif()
+endfunction()
