@@ -9,9 +9,20 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
+#include <ostream>
 #include <span>
+#include <string>
 #include <string_view>
 #include <variant>
+
+// Readable doctest failure messages for the library's result types (found by ADL).
+namespace mqttwire {
+inline std::ostream& operator<<(std::ostream& os, errc e) { return os << to_string(e); }
+inline std::ostream& operator<<(std::ostream& os, const error& e) {
+  return os << to_string(e.code) << " at offset " << e.offset;
+}
+}  // namespace mqttwire
 
 namespace mqttwire_test {
 
@@ -478,6 +489,17 @@ inline constexpr vector_row vectors[] = {
    "\x10\x13" "\x00\x04" "MQTT" "\x04" "\x06" "\x00\x3c" "\x00\x02" "c1" "\x00\x01" "#"
    "\x00\x00"sv,
    fails(errc::wildcard_in_topic_name, 18)},
+  {"[MQTT-3.1.2-18] user name present without its flag", in::both, {},
+   "\x10\x12" "\x00\x04" "MQTT" "\x04" "\x02" "\x00\x3c" "\x00\x02" "c1" "\x00\x02" "u1"sv,
+   fails(errc::trailing_bytes, 16)},
+  {"[MQTT-3.1.2-20] password present without its flag", in::both, {},
+   "\x10\x16" "\x00\x04" "MQTT" "\x04" "\x82" "\x00\x3c" "\x00\x02" "c1" "\x00\x02" "u1"
+   "\x00\x02" "pw"sv,
+   fails(errc::trailing_bytes, 20)},
+  {"[MQTT-3.1.2-11] will fields present without the will flag", in::both, {},
+   "\x10\x13" "\x00\x04" "MQTT" "\x04" "\x02" "\x00\x3c" "\x00\x02" "c1" "\x00\x01" "t"
+   "\x00\x00"sv,
+   fails(errc::trailing_bytes, 16)},
   {"[MQTT-3.1.3-3] spec §7 row 52: client id missing entirely", in::both, {},
    "\x10\x0a" "\x00\x04" "MQTT" "\x04" "\x02" "\x00\x3c"sv,
    fails(errc::missing_client_id, 12)},
@@ -593,6 +615,37 @@ inline constexpr vector_row vectors[] = {
 // clang-format on
 
 inline constexpr std::size_t vector_count = std::size(vectors);
+
+// ---------------------------------------------------------------- run-time helpers
+
+/// What encode and encode_to produced for one packet (run time only: std::string).
+struct encoded_bytes {
+  errc ec = errc::success;
+  std::string bytes;
+  friend bool operator==(const encoded_bytes&, const encoded_bytes&) = default;
+};
+
+/// Encodes `p` with encode (into an exact-size buffer) and encode_to (through a back_inserter),
+/// and fails the enclosing test unless both agree. Returns the bytes or the error code.
+template <class P>
+encoded_bytes encode_both(const P& p, protocol_version v = protocol_version::v3_1_1,
+                          const options& opts = {}) {
+  encoded_bytes via_span;
+  const errc valid = validate(p, v, opts);
+  std::string buffer(valid == errc::success ? encoded_size(p) : 0, '\0');
+  const auto written = encode(p, std::span<char>(buffer), v, opts);
+  if (written) {
+    buffer.resize(*written);
+    via_span.bytes = buffer;
+  } else {
+    via_span.ec = written.code();
+  }
+  encoded_bytes via_iterator;
+  const auto r = encode_to(p, std::back_inserter(via_iterator.bytes), v, opts);
+  via_iterator.ec = r.ec;
+  if (!(via_span == via_iterator)) return {errc::success, "encode and encode_to disagree"};
+  return via_span;
+}
 
 // ---------------------------------------------------------------- checking one row
 

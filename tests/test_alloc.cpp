@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+// Counts heap allocations during every decode, encode and encode_to of the vector table: zero.
+#include "vectors.hpp"
+
+#include <doctest/doctest.h>
+
+#include <array>
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+namespace {
+std::atomic<long> allocations{0};
+
+void* counted_alloc(std::size_t n) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void* counted_alloc(std::size_t n, std::align_val_t al) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  const auto a = static_cast<std::size_t>(al);
+  if (void* p = std::aligned_alloc(a, (n + a - 1) / a * a)) return p;
+  throw std::bad_alloc();
+}
+}  // namespace
+
+// Every replaceable form, so that no allocation goes around the counter.
+void* operator new(std::size_t n) { return counted_alloc(n); }
+void* operator new[](std::size_t n) { return counted_alloc(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  try { return counted_alloc(n); } catch (...) { return nullptr; }
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  try { return counted_alloc(n); } catch (...) { return nullptr; }
+}
+void* operator new(std::size_t n, std::align_val_t al) { return counted_alloc(n, al); }
+void* operator new[](std::size_t n, std::align_val_t al) { return counted_alloc(n, al); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+namespace mqttwire_test {
+
+TEST_CASE("alloc: the counter sees allocations (so a zero below means something)") {
+  const long before = allocations.load();
+  auto* p = new int(7);
+  CHECK(allocations.load() == before + 1);
+  delete p;
+}
+
+TEST_CASE("alloc: decode, encode and encode_to of every vector allocate nothing") {
+  std::size_t decodes = 0, encodes = 0;
+  long during = 0;
+  for (const vector_row& row : vectors) {
+    for (const protocol_version v : {v311, v31}) {
+      if (!applies(row.versions, v)) continue;
+      // The input lives in a fixed array, the outputs too: nothing here needs the heap.
+      std::array<char, 512> input{};
+      REQUIRE(row.wire.size() <= input.size());
+      std::copy(row.wire.begin(), row.wire.end(), input.begin());
+      const bytes_view in(input.data(), row.wire.size());
+      std::array<char, 512> out{};
+      std::array<char, 512> out_to{};
+
+      const long before = allocations.load();
+      const auto header = peek_header(in, row.opts);
+      const auto got = decode(in, v, row.opts);
+      ++decodes;
+      bool encoded = false;
+      std::size_t written = 0;
+      char* end_to = nullptr;
+      if (got) {
+        const packet& p = got->pkt;
+        if (validate(p, v, row.opts) == errc::success && encoded_size(p) <= out.size()) {
+          const auto w = encode(p, std::span<char>(out), v, row.opts);
+          const auto t = encode_to(p, out_to.data(), v, row.opts);
+          written = w ? *w : 0;
+          end_to = t.out;
+          encoded = true;
+          ++encodes;
+        }
+        // The expected packet (spans over caller arrays) encodes without the heap as well.
+        const packet& want = std::get<0>(row.expected);
+        if (validate(want, v, row.opts) == errc::success) {
+          static_cast<void>(encode(want, std::span<char>(out), v, row.opts));
+          static_cast<void>(encode_to(want, out_to.data(), v, row.opts));
+        }
+      }
+      during += allocations.load() - before;
+
+      INFO(row.name);
+      static_cast<void>(header);
+      if (encoded) {
+        CHECK(written > 0);
+        CHECK(end_to == out_to.data() + written);
+      }
+    }
+  }
+  CHECK(decodes > 200);
+  CHECK(encodes > 60);
+  CHECK(during == 0);
+}
+
+TEST_CASE("alloc: encode_publish_head and the error paths allocate nothing") {
+  std::array<char, 64> out{};
+  const publish p{.qos = q1, .topic = "a/b", .packet_id = 7, .payload = "payload"};
+  const publish bad{.qos = q0, .topic = "a/+", .payload = "x"};
+  const long before = allocations.load();
+  const auto head = encode_publish_head(p, std::span<char>(out));
+  const auto refused = encode(bad, std::span<char>(out));
+  const auto too_small = encode(p, std::span<char>(out).first(3));
+  const auto code = to_string(refused.code());
+  const auto rule = rule_of(refused.code());
+  const long after = allocations.load();
+  CHECK(after == before);
+  REQUIRE(head);
+  CHECK(head->head_size == 9);
+  CHECK(head->packet_size == 16);
+  CHECK(refused.error() == error{errc::wildcard_in_topic_name, 0});
+  CHECK(too_small.error() == error{errc::buffer_too_small, 0});
+  CHECK(code == "wildcard_in_topic_name");
+  CHECK(rule == "[MQTT-3.3.2-2] [MQTT-4.7.1-1]");
+}
+
+}  // namespace mqttwire_test
