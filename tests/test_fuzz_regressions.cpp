@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+// Unit tests for what fuzzing taught us: each input in fuzz/regressions/ has a test here, and the
+// decoder tolerances the fuzz oracles allow for are pinned down so they cannot drift silently.
+#include <doctest/doctest.h>
+#include <mqttwire/mqttwire.hpp>
+
+#include <array>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+using namespace std::literals;
+using mqttwire::bytes_view;
+using mqttwire::errc;
+using mqttwire::options;
+using mqttwire::protocol_version;
+
+namespace {
+
+mqttwire::result<mqttwire::decoded> decode(std::string_view wire, protocol_version v,
+                                           const options& o = {}) {
+  return mqttwire::decode(bytes_view(wire.data(), wire.size()), v, o);
+}
+
+}  // namespace
+
+// ---- the documented decode-but-not-encode cases (fuzz/fuzz_decode.cpp, allowed_refusal) ----
+
+TEST_CASE("fuzz oracle: a QoS 0 PUBLISH with DUP decodes by default but is never encoded") {
+  constexpr auto wire = "\x38\x05" "\x00\x03" "a/b"sv;  // DUP, QoS 0; topic "a/b"
+  const auto d = decode(wire, protocol_version::v3_1_1);
+  REQUIRE(d);
+  CHECK(mqttwire::validate(d->pkt) == errc::dup_with_qos0);
+  CHECK(decode(wire, protocol_version::v3_1_1, options::strictest()).code() == errc::dup_with_qos0);
+}
+
+TEST_CASE("fuzz oracle: an empty 3.1 SUBSCRIBE / UNSUBSCRIBE decodes tolerantly only") {
+  constexpr auto sub = "\x82\x02" "\x00\x01"sv;    // packet id 1, no filters
+  constexpr auto unsub = "\xa2\x02" "\x00\x01"sv;  // packet id 1, no filters
+  for (const auto wire : {sub, unsub}) {
+    const auto d = decode(wire, protocol_version::v3_1);
+    REQUIRE(d);
+    const errc refused = mqttwire::validate(d->pkt, protocol_version::v3_1);
+    CHECK((refused == errc::empty_subscription_list || refused == errc::empty_unsubscribe_list));
+    CHECK_FALSE(decode(wire, protocol_version::v3_1, options::strictest()));
+    CHECK_FALSE(decode(wire, protocol_version::v3_1_1));
+  }
+}
+
+TEST_CASE("fuzz oracle: CONNACK with Session Present and a refusal decodes unless strict") {
+  constexpr auto wire = "\x20\x02" "\x01" "\x05"sv;  // SP=1, return code 5
+  const auto d = decode(wire, protocol_version::v3_1_1);
+  REQUIRE(d);
+  CHECK(mqttwire::validate(d->pkt) == errc::session_present_with_error);
+  CHECK(decode(wire, protocol_version::v3_1_1, options::strictest()).code() ==
+        errc::session_present_with_error);
+}
+
+TEST_CASE("fuzz oracle: a 3.1 CONNECT missing its flagged user name re-encodes without it") {
+  // MQIsdp 3, flags: user name + clean session, keep alive 60, client id "c1", no user name.
+  constexpr auto wire = "\x10\x10" "\x00\x06" "MQIsdp" "\x03" "\x82" "\x00\x3c" "\x00\x02" "c1"sv;
+  const auto d = decode(wire, protocol_version::v3_1);
+  REQUIRE(d);
+  const auto& c = std::get<mqttwire::connect>(d->pkt);
+  CHECK_FALSE(c.username);
+  std::array<char, 64> buf{};
+  const auto n = mqttwire::encode(d->pkt, std::span<char>(buf), protocol_version::v3_1);
+  REQUIRE(n);
+  const auto again = decode(std::string_view(buf.data(), *n), protocol_version::v3_1);
+  REQUIRE(again);
+  CHECK(again->pkt == d->pkt);
+  CHECK(std::string_view(buf.data(), *n) != wire);  // non-canonical input: packets compared
+}
