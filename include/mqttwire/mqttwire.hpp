@@ -6,6 +6,7 @@
 #include "mqttwire/decode.hpp"
 #include "mqttwire/encode.hpp"
 #include "mqttwire/error.hpp"
+#include "mqttwire/framer.hpp"
 #include "mqttwire/options.hpp"
 #include "mqttwire/packets.hpp"
 #include "mqttwire/response.hpp"

@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: MIT
+// mqttwire: an incremental framer that turns bytes arriving in chunks of any size into packets.
+#ifndef MQTTWIRE_FRAMER_HPP
+#define MQTTWIRE_FRAMER_HPP
+
+#include "mqttwire/decode.hpp"
+#include "mqttwire/error.hpp"
+#include "mqttwire/options.hpp"
+#include "mqttwire/packets.hpp"
+#include "mqttwire/types.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <utility>
+#include <vector>
+
+namespace mqttwire {
+
+/// How a framer treats the stream.
+struct framer_options {
+  /// Largest whole packet (fixed header + body) accepted. A Remaining Length that makes a packet
+  /// larger gives errc::packet_too_large as soon as the fixed header is readable, before any of
+  /// the body is buffered (spec reference §2.5, "Implementation limits").
+  std::size_t max_packet_size = mqttwire::max_packet_size;
+  /// For inspectors and gateways: report packet_too_large once for an oversized packet, discard
+  /// its body as it arrives (it is never buffered), then go on with the next packet. Otherwise
+  /// packet_too_large is sticky like every other error.
+  bool skip_oversized = false;
+  /// Decoding rules passed to peek_header() and decode().
+  options rules = {};
+  friend constexpr bool operator==(const framer_options&, const framer_options&) = default;
+};
+
+/// Work a framer has done, so that tests and benchmarks can show it is linear in the input.
+struct framer_stats {
+  std::uint64_t header_bytes = 0;   ///< bytes looked at by fixed-header parsing (at most 5 a try)
+  std::uint64_t decode_calls = 0;   ///< calls of decode(): one per complete packet
+  std::uint64_t decoded_bytes = 0;  ///< bytes handed to decode()
+  std::uint64_t copied_bytes = 0;   ///< bytes copied in by feed()
+  std::uint64_t moved_bytes = 0;    ///< bytes moved by compaction, growth and skipping in commit()
+  std::uint64_t discarded_bytes = 0;  ///< bytes of oversized packets dropped (skip_oversized)
+  friend constexpr bool operator==(const framer_stats&, const framer_stats&) = default;
+};
+
+namespace detail {
+
+// A growable heap buffer: the storage of `framer`.
+class vector_storage {
+ public:
+  static constexpr bool growable = true;
+  constexpr char* data() noexcept { return buf_.data(); }
+  constexpr const char* data() const noexcept { return buf_.data(); }
+  constexpr std::size_t capacity() const noexcept { return buf_.size(); }
+  // Replaces the buffer with one of `new_capacity` bytes that starts with [from, to).
+  constexpr void regrow(std::size_t new_capacity, std::size_t from, std::size_t to) {
+    // The fill constructor, not vector(n): clang 14 rejects libstdc++'s vector(n) for char in
+    // constant expressions.
+    std::vector<char> next(new_capacity, char{});
+    std::copy(buf_.data() + from, buf_.data() + to, next.data());
+    buf_.swap(next);
+  }
+
+ private:
+  std::vector<char> buf_;
+};
+
+// N bytes inside the framer object: the storage of `static_framer<N>`.
+template <std::size_t N>
+class array_storage {
+ public:
+  static constexpr bool growable = false;
+  constexpr char* data() noexcept { return buf_.data(); }
+  constexpr const char* data() const noexcept { return buf_.data(); }
+  constexpr std::size_t capacity() const noexcept { return N; }
+  constexpr void regrow(std::size_t, std::size_t, std::size_t) noexcept {}
+
+ private:
+  std::array<char, N> buf_{};
+};
+
+// A buffer the caller owns and keeps alive: the storage of `span_framer`.
+class span_storage {
+ public:
+  static constexpr bool growable = false;
+  constexpr span_storage() noexcept = default;
+  constexpr explicit span_storage(std::span<char> buffer) noexcept : buf_(buffer) {}
+  constexpr char* data() noexcept { return buf_.data(); }
+  constexpr const char* data() const noexcept { return buf_.data(); }
+  constexpr std::size_t capacity() const noexcept { return buf_.size(); }
+  constexpr void regrow(std::size_t, std::size_t, std::size_t) noexcept {}
+
+ private:
+  std::span<char> buf_{};
+};
+
+}  // namespace detail
+
+/// The framer logic over a storage policy; use `framer`, `static_framer<N>` or `span_framer`.
+///
+/// Use: hand it bytes, either `recv()` straight into `prepare(n)` and `commit(received)`, or
+/// `feed(chunk)`; then call `next()` until it returns errc::incomplete. Each byte is parsed once:
+/// the fixed header of the pending packet is read as soon as it is complete (2..5 bytes) and
+/// decode() runs once, when the whole packet is buffered. So the cost is linear in the input and
+/// a caller that drains `next()` after each read holds at most one packet plus one read chunk.
+///
+/// Lifetime: strings, payloads and lists of a packet returned by `next()` are views into the
+/// framer's buffer. They stay valid until the caller next hands the framer bytes (`prepare()`,
+/// `feed()`), or the framer is destroyed; `next()` never moves buffered bytes.
+///
+/// Errors: errc::incomplete means "need more bytes" and is not an error (its offset is the stream
+/// offset where more bytes are needed). Every other error is sticky, since MQTT cannot
+/// resynchronise inside a stream, and its offset is the stream offset of the first byte of the
+/// bad packet; `fault_offset()` gives the stream offset of the faulty byte itself. The one
+/// non-sticky error is packet_too_large with framer_options::skip_oversized.
+template <class Storage>
+class basic_framer {
+ public:
+  constexpr basic_framer(protocol_version v, framer_options o, Storage storage = {}) noexcept
+      : storage_(std::move(storage)), version_(v), opts_(o) {
+    // A packet must fit in a fixed buffer, so a fixed buffer caps the packet size.
+    if constexpr (!Storage::growable) {
+      limit_ = std::min(opts_.max_packet_size, storage_.capacity());
+    } else {
+      limit_ = opts_.max_packet_size;
+    }
+  }
+
+  /// Writable space for the next read: exactly `n` bytes for the growable `framer`; for the
+  /// fixed-storage framers up to `n` bytes, fewer if the buffer is that full (empty only when it
+  /// is full of packets the caller has not taken with next()). Moves buffered bytes to the front
+  /// when needed, so it invalidates views into packets returned earlier. After a sticky error the
+  /// bytes held are dropped (the stream is dead) and what is committed is discarded.
+  constexpr std::span<char> prepare(std::size_t n) {
+    if (failed()) begin_ = end_ = 0;
+    make_room(n);
+    const std::size_t room = storage_.capacity() - end_;
+    return {storage_.data() + end_, std::min(n, room)};
+  }
+
+  /// `n` bytes of the last prepare() were filled. Precondition: n <= that span's size. Reads the
+  /// pending packet's fixed header if it became readable (so an oversized packet is caught here).
+  constexpr void commit(std::size_t n) noexcept {
+    received_ += n;
+    if (failed()) return;
+    if (skip_ > 0) {
+      // Skipping means nothing is buffered, so the fresh bytes start with the skipped body.
+      char* fresh = storage_.data() + end_;
+      const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, n));
+      skip_ -= k;
+      offset_ += k;
+      stats_.discarded_bytes += k;
+      std::copy(fresh + k, fresh + n, fresh);
+      stats_.moved_bytes += n - k;
+      n -= k;
+    }
+    end_ += n;
+    settle();
+  }
+
+  /// Hands the framer a chunk: prepare() + copy + commit(), except that the body of a packet
+  /// being skipped is never copied. Returns the number of bytes taken: all of them for `framer`;
+  /// a fixed-storage framer takes what fits, and the caller offers the rest after next().
+  constexpr std::size_t feed(bytes_view chunk) {
+    std::size_t used = 0;
+    if (failed()) {
+      begin_ = end_ = 0;
+      received_ += chunk.size();
+      return chunk.size();
+    }
+    while (used < chunk.size()) {
+      if (skip_ > 0) {
+        const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, chunk.size() - used));
+        skip_ -= k;
+        offset_ += k;
+        received_ += k;
+        stats_.discarded_bytes += k;
+        used += k;
+        continue;
+      }
+      const std::span<char> space = prepare(chunk.size() - used);
+      if (space.empty()) break;
+      std::copy(chunk.data() + used, chunk.data() + used + space.size(), space.data());
+      stats_.copied_bytes += space.size();
+      used += space.size();
+      received_ += space.size();
+      end_ += space.size();
+      settle();
+      if (failed()) {  // the rest of the stream is dead: take it all
+        received_ += chunk.size() - used;
+        return chunk.size();
+      }
+    }
+    return used;
+  }
+
+  /// The next complete packet, in stream order. errc::incomplete: more bytes are needed (the
+  /// packet views of earlier results are still valid). Other errors: see the class comment.
+  /// The packet's views live until the next prepare()/feed().
+  constexpr result<packet> next() noexcept {
+    if (failed()) return error_;
+    if (reporting()) return take_report();
+    if (skip_ > 0) {
+      discard_buffered();
+      if (skip_ > 0) return need_more();
+    }
+    if (!have_header_) {
+      parse_header();
+      if (failed()) return error_;
+      if (reporting()) return take_report();
+      if (!have_header_) return need_more();
+    }
+    const std::size_t size = header_.size();
+    if (end_ - begin_ < size) return need_more();
+    ++stats_.decode_calls;
+    stats_.decoded_bytes += size;
+    result<decoded> d = decode(bytes_view(storage_.data() + begin_, size), version_, opts_.rules);
+    if (!d) {
+      fail(d.error());
+      return error_;
+    }
+    packet_offset_ = offset_;
+    begin_ += size;
+    offset_ += size;
+    have_header_ = false;
+    return std::move(d->pkt);
+  }
+
+  /// Stream offset of the next byte not yet returned as part of a packet (or skipped).
+  constexpr std::uint64_t stream_offset() const noexcept { return offset_; }
+  /// Stream offset of the first byte of the packet last returned or reported by next().
+  constexpr std::uint64_t packet_offset() const noexcept { return packet_offset_; }
+  /// Total bytes handed to the framer (committed or fed), including discarded ones.
+  constexpr std::uint64_t received() const noexcept { return received_; }
+  /// True when nothing is pending: no buffered bytes, no skipped body still to come, no sticky
+  /// error. At end of stream, after draining next(), false means a partial packet was left over.
+  constexpr bool idle() const noexcept { return !failed() && skip_ == 0 && begin_ == end_; }
+  /// Bytes held but not yet returned as packets.
+  constexpr std::size_t buffered() const noexcept { return end_ - begin_; }
+  /// Size of the buffer the framer holds now.
+  constexpr std::size_t capacity() const noexcept { return storage_.capacity(); }
+  /// The packet size limit in force (max_packet_size, capped by a fixed buffer's size).
+  constexpr std::size_t max_packet_size() const noexcept { return limit_; }
+  /// The sticky error, if any.
+  constexpr std::optional<error> failure() const noexcept {
+    if (failed()) return error_;
+    return std::nullopt;
+  }
+  /// Stream offset of the faulty byte of the sticky error (0 if none).
+  constexpr std::uint64_t fault_offset() const noexcept { return fault_offset_; }
+  /// What to report when the peer closes: {success} if idle(), the sticky error if there is one,
+  /// otherwise errc::incomplete at the stream offset where the left-over partial packet starts.
+  constexpr error end_of_stream() const noexcept {
+    if (failed()) return error_;
+    if (idle()) return {};
+    return {errc::incomplete, static_cast<std::size_t>(skip_ > 0 ? packet_offset_ : offset_)};
+  }
+
+  constexpr protocol_version version() const noexcept { return version_; }
+  /// Switches the rules for the packets not yet returned, e.g. once a server has read CONNECT
+  /// (which is decoded by its own protocol name whatever the version).
+  constexpr void set_version(protocol_version v) noexcept { version_ = v; }
+  constexpr const framer_options& settings() const noexcept { return opts_; }
+  constexpr const framer_stats& stats() const noexcept { return stats_; }
+
+ private:
+  constexpr bool failed() const noexcept { return error_.code != errc::success; }
+  constexpr bool reporting() const noexcept { return report_.code != errc::success; }
+
+  constexpr result<packet> need_more() const noexcept {
+    return error{errc::incomplete, static_cast<std::size_t>(received_)};
+  }
+
+  constexpr result<packet> take_report() noexcept {
+    const error e = report_;
+    report_ = {};
+    return e;
+  }
+
+  constexpr void fail(error in_packet) noexcept {
+    error_ = error{in_packet.code, static_cast<std::size_t>(offset_)};
+    fault_offset_ = offset_ + in_packet.offset;
+    packet_offset_ = offset_;
+  }
+
+  // Work that can be done as soon as bytes arrive: read the pending packet's fixed header.
+  constexpr void settle() noexcept {
+    if (!failed() && !reporting() && skip_ == 0 && !have_header_) parse_header();
+  }
+
+  constexpr void parse_header() noexcept {
+    const std::size_t held = end_ - begin_;
+    // Retry only when new bytes arrived, so each header byte is looked at a bounded number of times.
+    if (held == 0 || held == starved_at_) return;
+    stats_.header_bytes += std::min<std::size_t>(held, 5);
+    const result<frame_header> h = peek_header(bytes_view(storage_.data() + begin_, held), opts_.rules);
+    if (!h) {
+      if (h.code() == errc::incomplete) {
+        starved_at_ = held;
+      } else {
+        fail(h.error());
+      }
+      return;
+    }
+    starved_at_ = 0;
+    if (h->size() > limit_) {
+      // The fault is the Remaining Length field, at byte 1 of the packet.
+      if (!opts_.skip_oversized) {
+        fail({errc::packet_too_large, 1});
+        return;
+      }
+      report_ = error{errc::packet_too_large, static_cast<std::size_t>(offset_)};
+      packet_offset_ = offset_;
+      skip_ = h->size();
+      discard_buffered();
+      return;
+    }
+    header_ = *h;
+    have_header_ = true;
+  }
+
+  constexpr void discard_buffered() noexcept {
+    const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, end_ - begin_));
+    begin_ += k;
+    offset_ += k;
+    skip_ -= k;
+    stats_.discarded_bytes += k;
+  }
+
+  // Ensures room for n bytes after end_ (as far as the storage allows). Only called from
+  // prepare(), so views into returned packets stay valid through next().
+  constexpr void make_room(std::size_t n) {
+    const std::size_t cap = storage_.capacity();
+    if (cap - end_ >= n) return;
+    const std::size_t held = end_ - begin_;
+    if (cap - held >= n || !Storage::growable) {
+      std::copy(storage_.data() + begin_, storage_.data() + end_, storage_.data());
+      stats_.moved_bytes += held;
+    } else {
+      // Grow geometrically (amortised linear), but never past one maximum packet plus this
+      // read while the caller drains: the memory bound of the class comment.
+      const std::size_t doubled = std::max<std::size_t>(2 * cap, 256);
+      const std::size_t bounded = held <= limit_ ? std::min(doubled, limit_ + n) : doubled;
+      storage_.regrow(std::max(held + n, bounded), begin_, end_);
+      stats_.moved_bytes += held;
+    }
+    begin_ = 0;
+    end_ = held;
+  }
+
+  Storage storage_;
+  protocol_version version_;
+  framer_options opts_;
+  std::size_t limit_ = 0;
+  std::size_t begin_ = 0;  // first byte not yet returned
+  std::size_t end_ = 0;    // end of the bytes held
+  std::uint64_t offset_ = 0;         // stream offset of storage_[begin_]
+  std::uint64_t received_ = 0;       // bytes handed in so far
+  std::uint64_t packet_offset_ = 0;  // start of the packet last returned or reported
+  std::uint64_t fault_offset_ = 0;
+  std::uint64_t skip_ = 0;           // bytes of an oversized packet still to discard
+  frame_header header_{};            // the pending packet's header, once readable
+  bool have_header_ = false;
+  std::size_t starved_at_ = 0;       // bytes held when the header was last found incomplete
+  // Plain errors rather than optionals: g++ 12 -O2 warns maybe-uninitialized on optional<error>.
+  error error_{};   // sticky once its code is not success
+  error report_{};  // a packet_too_large still to report (skip_oversized)
+  framer_stats stats_{};
+};
+
+/// The framer over a growable std::vector<char> buffer (allocates; prepare/feed may throw
+/// std::bad_alloc). See basic_framer for the contract.
+class framer : public basic_framer<detail::vector_storage> {
+ public:
+  constexpr explicit framer(protocol_version v = protocol_version::v3_1_1, framer_options o = {})
+      : basic_framer(v, o) {}
+};
+
+/// An allocation-free framer over N bytes inside the object, for firmware without a heap. Same
+/// behaviour and results as `framer` for packets of up to N bytes; max_packet_size is capped at
+/// N. prepare() may give fewer than the bytes asked for and feed() may take part of a chunk
+/// (see basic_framer); offering a chunk no larger than N minus the largest packet always fits.
+template <std::size_t N>
+class static_framer : public basic_framer<detail::array_storage<N>> {
+ public:
+  constexpr explicit static_framer(protocol_version v = protocol_version::v3_1_1,
+                                   framer_options o = {})
+      : basic_framer<detail::array_storage<N>>(v, o) {}
+};
+
+/// An allocation-free framer over a buffer the caller owns (and keeps alive while it is used).
+/// Same rules as static_framer, with the buffer's size in place of N.
+class span_framer : public basic_framer<detail::span_storage> {
+ public:
+  constexpr explicit span_framer(std::span<char> buffer,
+                                 protocol_version v = protocol_version::v3_1_1,
+                                 framer_options o = {})
+      : basic_framer(v, o, detail::span_storage(buffer)) {}
+};
+
+}  // namespace mqttwire
+
+#endif  // MQTTWIRE_FRAMER_HPP
