@@ -3,6 +3,8 @@
 // seeds are real packets of every type under both versions. Usage:
 //   make_seeds <fuzz/seeds>           (re)write the seed files
 //   make_seeds --check <fuzz/seeds>   exit 1 if a committed seed differs from what would be written
+#include "packet_json.hpp"
+
 #include <mqttwire/encode.hpp>
 
 #include <array>
@@ -154,6 +156,24 @@ void make_encode(corpus& c) {
   }
 }
 
+// fuzz_cli input: [byte: bit 0 = 3.1, bit 1 = strict] one line of JSON, here what
+// `mqttwire decode` prints for each seed packet, plus texts that are not JSON or not packets.
+void make_cli(corpus& c) {
+  for (const auto v : {protocol_version::v3_1_1, protocol_version::v3_1}) {
+    const bool v31 = v == protocol_version::v3_1;
+    for (const auto& [name, p] : packets(v)) {
+      std::string line(1, v31 ? '\x01' : '\x00');
+      mqttwire_cli::append_json(line, p);
+      c[(v31 ? "v31-" : "v311-") + name] = line;
+    }
+  }
+  c["bad-not-json"] = "\x00{\"type\": publish}"s;
+  c["bad-escapes"] = "\x00{\"type\": \"publish\", \"topic\": \"\\ud83d\\ude00\\u0000\\q\"}"s;
+  c["bad-numbers"] = "\x02{\"type\": \"puback\", \"packet_id\": -0.5e+99}"s;
+  c["bad-nesting"] = "\x00"s + std::string(40, '[') + std::string(40, ']');
+  c["bad-unknown-field"] = "\x00{\"type\": \"pingreq\", \"extra\": [true, false, null, {}]}"s;
+}
+
 bool write_or_check(const std::filesystem::path& dir, const corpus& c, bool check) {
   bool ok = true;
   if (!check) std::filesystem::create_directories(dir);
@@ -185,15 +205,19 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::filesystem::path root(argv[argc - 1]);
-  corpus decode_seeds, framer_seeds, encode_seeds;
+  corpus decode_seeds, framer_seeds, encode_seeds, cli_seeds;
   std::string stream311, stream31;
   make_decode(decode_seeds, stream311, stream31);
   make_framer(framer_seeds, stream311, stream31);
   make_encode(encode_seeds);
+  make_cli(cli_seeds);
   bool ok = write_or_check(root / "fuzz_decode", decode_seeds, check);
   ok = write_or_check(root / "fuzz_framer", framer_seeds, check) && ok;
   ok = write_or_check(root / "fuzz_encode", encode_seeds, check) && ok;
-  std::printf("%s %zu + %zu + %zu seeds\n", check ? "checked" : "wrote", decode_seeds.size(),
-              framer_seeds.size(), encode_seeds.size());
+  // The CLI seeds follow the CLI's JSON form, which its owners may change: --check leaves them
+  // alone (stale CLI seeds are still valid fuzz inputs), a plain run rewrites them.
+  if (!check) write_or_check(root / "fuzz_cli", cli_seeds, false);
+  std::printf("%s %zu + %zu + %zu + %zu seeds\n", check ? "checked" : "wrote", decode_seeds.size(),
+              framer_seeds.size(), encode_seeds.size(), cli_seeds.size());
   return ok ? 0 : 1;
 }

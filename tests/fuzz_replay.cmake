@@ -19,5 +19,6 @@ endforeach()
 # The committed seeds are generated from real encoded packets; fail when they go stale.
 add_executable(mqttwire_make_seeds "${MQTTWIRE_FUZZ_DIR}/make_seeds.cpp")
 target_link_libraries(mqttwire_make_seeds PRIVATE mqttwire::mqttwire mqttwire_warnings)
+target_include_directories(mqttwire_make_seeds PRIVATE "${PROJECT_SOURCE_DIR}/examples/cli")
 add_test(NAME "fuzz seeds: up to date"
          COMMAND mqttwire_make_seeds --check "${MQTTWIRE_FUZZ_DIR}/seeds")
