@@ -4,14 +4,20 @@
 # Header-only: one (release) configuration is all there is to install.
 set(VCPKG_BUILD_TYPE release)
 
-# Until v${VERSION} is tagged there is no release archive to pin, so this overlay port follows the
-# main branch: `vcpkg install mqttwire --head --overlay-ports=<mqttwire>/ports`. A registry port
-# adds `REF "v${VERSION}"` and the archive's `SHA512` here.
-vcpkg_from_github(
-  OUT_SOURCE_PATH SOURCE_PATH
-  REPO mqttwire/mqttwire
-  HEAD_REF main
-)
+if(EXISTS "${CURRENT_PORT_DIR}/../../include/mqttwire/version.hpp" AND NOT VCPKG_USE_HEAD_VERSION)
+  # Used as an overlay port from inside a checkout of mqttwire (a git submodule, typically): build
+  # that checkout, which is what its owner pinned, and which works in manifest mode too.
+  get_filename_component(SOURCE_PATH "${CURRENT_PORT_DIR}/../.." ABSOLUTE)
+else()
+  # Until v${VERSION} is tagged there is no release archive to pin, so a copy of this port used
+  # elsewhere follows the main branch (`vcpkg install mqttwire --head`). A registry port adds
+  # `REF "v${VERSION}"` and that archive's `SHA512` here.
+  vcpkg_from_github(
+    OUT_SOURCE_PATH SOURCE_PATH
+    REPO mqttwire/mqttwire
+    HEAD_REF main
+  )
+endif()
 
 vcpkg_cmake_configure(
   SOURCE_PATH "${SOURCE_PATH}"

@@ -126,8 +126,11 @@ fetchcontent_consumer() {
 
 vcpkg_port() {
   python3 -m json.tool ports/mqttwire/vcpkg.json >/dev/null
-  cmake -DMQTTWIRE_SOURCE_DIR="$root" -DWORK_DIR="$work/vcpkg" -DCXX="$cxx" \
-    -P tests/packaging/vcpkg/emulate.cmake
+  local mode
+  for mode in overlay head; do
+    cmake -DMQTTWIRE_SOURCE_DIR="$root" -DWORK_DIR="$work/vcpkg-$mode" -DMODE=$mode -DCXX="$cxx" \
+      -P tests/packaging/vcpkg/emulate.cmake
+  done
 }
 
 # Conan cannot be installed here: check the recipes, then build test_package/ against the install

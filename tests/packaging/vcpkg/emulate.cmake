@@ -3,7 +3,12 @@
 # script stands in for the vcpkg helper functions the port calls, checks vcpkg's rules for a
 # header-only package on the result, then builds a consumer against it.
 #
-#   cmake -DMQTTWIRE_SOURCE_DIR=<checkout> -DWORK_DIR=<scratch dir> [-DCXX=g++] -P emulate.cmake
+#   cmake -DMQTTWIRE_SOURCE_DIR=<checkout> -DWORK_DIR=<scratch dir> -DMODE=overlay|head
+#         [-DCXX=g++] -P emulate.cmake
+#
+# MODE=overlay is `vcpkg install --overlay-ports=<checkout>/ports` (the port builds the checkout it
+# sits in); MODE=head is `vcpkg install --head` of a copy of the port, where vcpkg_from_github
+# fetches HEAD_REF (here: "extracts" the local checkout instead of downloading it).
 #
 # It checks the portfile's logic and the package layout, not vcpkg's own download or post-build
 # lint; where vcpkg would do more (moving a config package and rewriting its _IMPORT_PREFIX), the
@@ -16,6 +21,9 @@ foreach(var IN ITEMS MQTTWIRE_SOURCE_DIR WORK_DIR)
   endif()
   get_filename_component(${var} "${${var}}" ABSOLUTE)
 endforeach()
+if(NOT MODE MATCHES "^(overlay|head)$")
+  message(FATAL_ERROR "pass -DMODE=overlay or -DMODE=head")
+endif()
 if(NOT DEFINED CXX)
   set(CXX c++)
 endif()
@@ -32,8 +40,9 @@ set(VCPKG_TARGET_IS_LINUX ON)
 set(CURRENT_BUILDTREES_DIR "${WORK_DIR}/buildtrees/${PORT}")
 set(CURRENT_PACKAGES_DIR "${WORK_DIR}/packages/${PORT}_${TARGET_TRIPLET}")
 set(CURRENT_INSTALLED_DIR "${WORK_DIR}/installed/${TARGET_TRIPLET}")
-# The port has no release archive yet, so it is built as `vcpkg install --head` would.
-set(VCPKG_USE_HEAD_VERSION ON)
+if(MODE STREQUAL "head")
+  set(VCPKG_USE_HEAD_VERSION ON)
+endif()
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${CURRENT_BUILDTREES_DIR}" "${CURRENT_PACKAGES_DIR}")
 
@@ -114,6 +123,7 @@ function(vcpkg_from_github)
     message(FATAL_ERROR "vcpkg_from_github: the emulation does not apply PATCHES")
   endif()
 
+  set_property(GLOBAL PROPERTY emulated_vcpkg_from_github_called ON)
   set(src "${CURRENT_BUILDTREES_DIR}/src/head")
   find_program(GIT git REQUIRED)
   execute_process(COMMAND "${GIT}" -c "safe.directory=${MQTTWIRE_SOURCE_DIR}"
@@ -271,6 +281,12 @@ if(errors)
   message(FATAL_ERROR "vcpkg port problems:\n${errors}")
 endif()
 include("${CURRENT_PORT_DIR}/portfile.cmake")
+get_property(fetched GLOBAL PROPERTY emulated_vcpkg_from_github_called)
+if(MODE STREQUAL "head" AND NOT fetched)
+  problem("with --head the port must get its sources through vcpkg_from_github")
+elseif(MODE STREQUAL "overlay" AND fetched)
+  problem("as an overlay inside a checkout the port must build that checkout, not download")
+endif()
 
 # ---- vcpkg's layout rules for a header-only package ------------------------------------------
 set(pkg "${CURRENT_PACKAGES_DIR}")
