@@ -62,12 +62,16 @@ int usage_error(const std::string& problem) {
 std::optional<int> parse_args(int argc, char** argv, settings& s) {
   std::optional<std::string_view> command;
   std::optional<std::string_view> protocol;
+  // --help answers whatever else is on the line: someone asking for help may not know the rest.
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::fwrite(usage_text.data(), 1, usage_text.size(), stdout);
       return exit_ok;
     }
+  }
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
     if (arg == "--version") {
       std::printf("mqttwire %s\n", MQTTWIRE_VERSION_STRING);
       return exit_ok;
