@@ -61,6 +61,9 @@ install_prefix() {
 find_package_consumer() {
   consumer tests/packaging/find_package "$work/find_package" -DCMAKE_PREFIX_PATH="$work/prefix" \
     -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON
+  # The build tree is a package too (export(EXPORT) in cmake/install.cmake).
+  consumer tests/packaging/find_package "$work/find_package-build-tree" -Dmqttwire_DIR="$work/lib" \
+    -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON
 }
 
 # Build with the flags pkg-config gives, from the install prefix and again after moving the tree.
