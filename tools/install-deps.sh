@@ -6,10 +6,11 @@ packages=(
   g++ clang libclang-rt-14-dev cmake ninja-build pkgconf   # compilers, libFuzzer runtime, build
   doctest-dev catch2                                        # unit tests, benchmarks
   valgrind gcovr python3 python3-yaml shellcheck            # memcheck, coverage, CI file checks
-  mosquitto mosquitto-clients                               # a real broker for the examples
-  nodejs npm                                                # the mqtt-packet differential test
   xxd git
 )
+# The machine images ship Node.js and npm from NodeSource; Debian's npm package conflicts with
+# that node, so ask apt for them only where node is absent.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,7 +5,7 @@
 # and clang, ASan+UBSan, packaging consumers, CLI and interop, fuzzing, valgrind, coverage,
 # benchmarks smoke). Set MQTTWIRE_STAGES="unit-gcc unit-clang" to run only some stages.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 bash tools/install-deps.sh || { echo "installing dependencies failed"; exit 1; }
 
 passed=0

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the stage scripts: configure, build and run ctest in one build directory.
 # usage: unit_stage <build-dir> <c++ compiler> [extra cmake arguments...]
 unit_stage() {
