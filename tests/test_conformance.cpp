@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+// docs/conformance.md lists every statement of spec §5.1 with tests that exist in tests/.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE_MESSAGE(in, "cannot read " << path.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(' ');
+  const auto e = s.find_last_not_of(' ');
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+std::vector<std::string> split_cells(const std::string& line) {
+  std::vector<std::string> cells;
+  std::string cell;
+  for (std::size_t i = 1; i < line.size(); ++i) {  // skip the leading '|'
+    if (line[i] == '|') {
+      cells.push_back(trim(cell));
+      cell.clear();
+    } else {
+      cell += line[i];
+    }
+  }
+  return cells;
+}
+
+// Statement id -> Kind, from the table of spec §5.1 (up to the heading of §5.2).
+std::map<std::string, std::string> spec_statements() {
+  const std::string spec = read_file(std::filesystem::path(MQTTWIRE_SPEC_DIR) / "mqtt-wire-format.md");
+  const auto begin = spec.find("### 5.1");
+  const auto end = spec.find("### 5.2");
+  REQUIRE(begin != std::string::npos);
+  REQUIRE(end != std::string::npos);
+  std::map<std::string, std::string> ids;
+  std::istringstream lines(spec.substr(begin, end - begin));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("| `[MQTT-", 0) != 0) continue;
+    const auto cells = split_cells(line);
+    REQUIRE(cells.size() >= 4);
+    ids[cells[0].substr(1, cells[0].size() - 2)] = cells[3];
+  }
+  return ids;
+}
+
+// All test sources: where TEST_CASE, SUBCASE and vector-row names live.
+std::string test_sources() {
+  std::string all;
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(MQTTWIRE_SOURCE_DIR) / "tests")) {
+    const auto ext = entry.path().extension();
+    if (ext == ".cpp" || ext == ".hpp") all += read_file(entry.path()) + "\n";
+  }
+  return all;
+}
+
+// A name exists when it is the string literal of a TEST_CASE, a SUBCASE or a vector row.
+bool names_a_test(const std::string& sources, const std::string& name) {
+  const std::string literal = "\"" + name + "\"";
+  for (auto at = sources.find(literal); at != std::string::npos;
+       at = sources.find(literal, at + 1)) {
+    auto before = sources.substr(at >= 12 ? at - 12 : 0, at >= 12 ? 12 : at);
+    while (!before.empty() && (before.back() == ' ' || before.back() == '\n')) before.pop_back();
+    const bool test_case = before.size() >= 10 && before.substr(before.size() - 10) == "TEST_CASE(";
+    const bool subcase = before.size() >= 8 && before.substr(before.size() - 8) == "SUBCASE(";
+    const bool vector_row = !before.empty() && before.back() == '{';
+    if (test_case || subcase || vector_row) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("conformance: every spec §5.1 statement is in docs/conformance.md with existing tests") {
+  const auto statements = spec_statements();
+  CHECK(statements.size() == 62);
+  const std::string doc = read_file(std::filesystem::path(MQTTWIRE_SOURCE_DIR) / "docs" / "conformance.md");
+  const std::string sources = test_sources();
+
+  std::set<std::string> listed;
+  std::istringstream lines(doc);
+  const std::regex backticked("`([^`]+)`");
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("| `[MQTT-", 0) != 0) continue;
+    const auto cells = split_cells(line);
+    REQUIRE(cells.size() >= 4);
+    const std::string id = cells[0].substr(1, cells[0].size() - 2);
+    INFO(id);
+    CHECK_MESSAGE(statements.count(id) == 1, "not a statement of spec §5.1");
+    CHECK_MESSAGE(listed.insert(id).second, "listed twice");
+    if (statements.count(id)) CHECK(cells[1] == statements.at(id));
+    const std::string& checked_by = cells[2];
+    if (checked_by == "n/a") {
+      CHECK_MESSAGE(cells[3].size() > 20, "an n/a row must say why");
+      continue;
+    }
+    std::size_t names = 0;
+    for (std::sregex_iterator it(checked_by.begin(), checked_by.end(), backticked), end; it != end;
+         ++it) {
+      const std::string name = (*it)[1];
+      INFO(name);
+      CHECK_MESSAGE(names_a_test(sources, name), "no TEST_CASE, SUBCASE or vector row has this name");
+      ++names;
+    }
+    CHECK_MESSAGE(names > 0, "no test named and not n/a");
+  }
+  for (const auto& [id, kind] : statements) {
+    INFO(id);
+    CHECK_MESSAGE(listed.count(id) == 1, "statement missing from docs/conformance.md");
+  }
+}
+
+TEST_CASE("conformance: the name check itself finds names and rejects unknown ones") {
+  const std::string sources = test_sources();
+  CHECK(names_a_test(sources, "conformance: the name check itself finds names and rejects unknown ones"));
+  CHECK(names_a_test(sources, "spec §3.12: PINGREQ"));
+  CHECK_FALSE(names_a_test(sources, "a test that nobody wrote"));
+  CHECK_FALSE(names_a_test(sources, "spec §3.12"));
+}
