@@ -8,9 +8,12 @@
 #include "mqttwire/error.hpp"
 #include "mqttwire/framer.hpp"
 #include "mqttwire/options.hpp"
+#include "mqttwire/packet_id_allocator.hpp"
 #include "mqttwire/packets.hpp"
 #include "mqttwire/response.hpp"
+#include "mqttwire/subscription_index.hpp"
 #include "mqttwire/topic.hpp"
+#include "mqttwire/topic_match.hpp"
 #include "mqttwire/types.hpp"
 #include "mqttwire/version.hpp"
 
