@@ -180,22 +180,28 @@ constexpr bool dup_of(std::uint8_t flags, protocol_version v) noexcept {
   return v == protocol_version::v3_1 && (flags & 0x08u) != 0;
 }
 
+// Each decode_* returns the final result<decoded>, built from the finished struct in one step
+// (`decoded{packet(p), size}`), which compilers turn into plain stores into the caller's
+// result. Passing a result<packet> up and moving it into a decoded costs a dispatch on the
+// variant's index and a copy of its largest alternative at each level: more than PUBACK's whole
+// parse. `size` is the whole packet's size (decoded::size).
 template <class P>
-constexpr result<packet> decode_ack(body_reader& r) noexcept {
+constexpr result<decoded> decode_ack(body_reader& r, std::size_t size, bool dup = false) noexcept {
   P p{};
   if (const error e = r.read_packet_id(p.packet_id); e.code != errc::success) return e;
   if (const error e = r.expect_end(); e.code != errc::success) return e;
-  return packet{p};
+  if constexpr (requires { p.dup; }) p.dup = dup;
+  return decoded{packet(p), size};
 }
 
 template <class P>
-constexpr result<packet> decode_empty(const body_reader& r) noexcept {
+constexpr result<decoded> decode_empty(const body_reader& r, std::size_t size) noexcept {
   if (const error e = r.expect_end(); e.code != errc::success) return e;
-  return packet{P{}};
+  return decoded{packet(P{}), size};
 }
 
-constexpr result<packet> decode_connect(body_reader& r, std::uint8_t fixed_flags,
-                                        const options& opts) noexcept {
+constexpr result<decoded> decode_connect(body_reader& r, std::uint8_t fixed_flags,
+                                         const options& opts, std::size_t size) noexcept {
   connect c{};
   std::string_view name;
   std::size_t at = 0;
@@ -278,11 +284,11 @@ constexpr result<packet> decode_connect(body_reader& r, std::uint8_t fixed_flags
   }
   // [MQTT-3.1.4-1]: the CONNECT must be exactly its fields (3.1 is silent; mosquitto agrees).
   if (const error e = r.expect_end(); e.code != errc::success) return e;
-  return packet{c};
+  return decoded{packet(c), size};
 }
 
-constexpr result<packet> decode_connack(body_reader& r, protocol_version v,
-                                        const options& opts) noexcept {
+constexpr result<decoded> decode_connack(body_reader& r, protocol_version v,
+                                         const options& opts, std::size_t size) noexcept {
   const std::size_t flags_at = r.pos();
   std::uint8_t ack_flags = 0, code = 0;
   if (const error e = r.read_u8(ack_flags); e.code != errc::success) return e;
@@ -301,11 +307,11 @@ constexpr result<packet> decode_connack(body_reader& r, protocol_version v,
   }
   c.return_code = code;
   if (const error e = r.expect_end(); e.code != errc::success) return e;
-  return packet{c};
+  return decoded{packet(c), size};
 }
 
-constexpr result<packet> decode_publish(body_reader& r, std::uint8_t flags, protocol_version v,
-                                        const options& opts) noexcept {
+constexpr result<decoded> decode_publish(body_reader& r, std::uint8_t flags, protocol_version v,
+                                         const options& opts, std::size_t size) noexcept {
   publish p{};
   const unsigned qos = (flags >> 1) & 0x03u;
   if (qos == 3) return error{errc::invalid_qos, 0};
@@ -322,11 +328,11 @@ constexpr result<packet> decode_publish(body_reader& r, std::uint8_t flags, prot
     p.packet_id = id;
   }
   p.payload = r.rest();
-  return packet{p};
+  return decoded{packet(p), size};
 }
 
-constexpr result<packet> decode_subscribe(body_reader& r, std::uint8_t flags, protocol_version v,
-                                          const options& opts) noexcept {
+constexpr result<decoded> decode_subscribe(body_reader& r, std::uint8_t flags, protocol_version v,
+                                           const options& opts, std::size_t size) noexcept {
   subscribe s{};
   s.dup = dup_of(flags, v);
   if (const error e = r.read_packet_id(s.packet_id); e.code != errc::success) return e;
@@ -347,10 +353,11 @@ constexpr result<packet> decode_subscribe(body_reader& r, std::uint8_t flags, pr
   // [MQTT-3.8.3-3]; 3.1 does not say, and mosquitto accepts an empty list from a 3.1 client.
   if (strict && r.pos() == list_at) return error{errc::empty_subscription_list, list_at};
   s.subscriptions = wire_list<subscription>::from_wire(r.bytes_between(list_at, r.pos()));
-  return packet{s};
+  return decoded{packet(s), size};
 }
 
-constexpr result<packet> decode_suback(body_reader& r, protocol_version v) noexcept {
+constexpr result<decoded> decode_suback(body_reader& r, protocol_version v,
+                                        std::size_t size) noexcept {
   suback s{};
   if (const error e = r.read_packet_id(s.packet_id); e.code != errc::success) return e;
   const std::size_t list_at = r.pos();
@@ -364,11 +371,12 @@ constexpr result<packet> decode_suback(body_reader& r, protocol_version v) noexc
     if (!granted && !failure) return error{errc::invalid_suback_return_code, at};
   }
   s.return_codes = wire_list<std::uint8_t>::from_wire(r.bytes_between(list_at, r.pos()));
-  return packet{s};
+  return decoded{packet(s), size};
 }
 
-constexpr result<packet> decode_unsubscribe(body_reader& r, std::uint8_t flags, protocol_version v,
-                                            const options& opts) noexcept {
+constexpr result<decoded> decode_unsubscribe(body_reader& r, std::uint8_t flags,
+                                             protocol_version v, const options& opts,
+                                             std::size_t size) noexcept {
   unsubscribe u{};
   u.dup = dup_of(flags, v);
   if (const error e = r.read_packet_id(u.packet_id); e.code != errc::success) return e;
@@ -383,34 +391,31 @@ constexpr result<packet> decode_unsubscribe(body_reader& r, std::uint8_t flags, 
   const bool strict = v == protocol_version::v3_1_1 || opts.strict_3_1;
   if (strict && r.pos() == list_at) return error{errc::empty_unsubscribe_list, list_at};
   u.topic_filters = wire_list<std::string_view>::from_wire(r.bytes_between(list_at, r.pos()));
-  return packet{u};
+  return decoded{packet(u), size};
 }
 
-constexpr result<packet> decode_body(const frame_header& h, body_reader& r, protocol_version v,
+constexpr result<decoded> decode_body(const frame_header& h, body_reader& r, protocol_version v,
                                      const options& opts) noexcept {
   // PUBLISH flags carry DUP/QoS/RETAIN; CONNECT's rule depends on the version inside it.
   if (h.type != packet_type::publish && h.type != packet_type::connect) {
     if (const error e = check_flags(h.type, h.flags, v, opts); e.code != errc::success) return e;
   }
+  const std::size_t size = h.size();
   switch (h.type) {
-    case packet_type::connect: return decode_connect(r, h.flags, opts);
-    case packet_type::connack: return decode_connack(r, v, opts);
-    case packet_type::publish: return decode_publish(r, h.flags, v, opts);
-    case packet_type::puback: return decode_ack<puback>(r);
-    case packet_type::pubrec: return decode_ack<pubrec>(r);
-    case packet_type::pubrel: {
-      auto p = decode_ack<pubrel>(r);
-      if (p) std::get<pubrel>(*p).dup = dup_of(h.flags, v);
-      return p;
-    }
-    case packet_type::pubcomp: return decode_ack<pubcomp>(r);
-    case packet_type::subscribe: return decode_subscribe(r, h.flags, v, opts);
-    case packet_type::suback: return decode_suback(r, v);
-    case packet_type::unsubscribe: return decode_unsubscribe(r, h.flags, v, opts);
-    case packet_type::unsuback: return decode_ack<unsuback>(r);
-    case packet_type::pingreq: return decode_empty<pingreq>(r);
-    case packet_type::pingresp: return decode_empty<pingresp>(r);
-    case packet_type::disconnect: return decode_empty<disconnect>(r);
+    case packet_type::connect: return decode_connect(r, h.flags, opts, size);
+    case packet_type::connack: return decode_connack(r, v, opts, size);
+    case packet_type::publish: return decode_publish(r, h.flags, v, opts, size);
+    case packet_type::puback: return decode_ack<puback>(r, size);
+    case packet_type::pubrec: return decode_ack<pubrec>(r, size);
+    case packet_type::pubrel: return decode_ack<pubrel>(r, size, dup_of(h.flags, v));
+    case packet_type::pubcomp: return decode_ack<pubcomp>(r, size);
+    case packet_type::subscribe: return decode_subscribe(r, h.flags, v, opts, size);
+    case packet_type::suback: return decode_suback(r, v, size);
+    case packet_type::unsubscribe: return decode_unsubscribe(r, h.flags, v, opts, size);
+    case packet_type::unsuback: return decode_ack<unsuback>(r, size);
+    case packet_type::pingreq: return decode_empty<pingreq>(r, size);
+    case packet_type::pingresp: return decode_empty<pingresp>(r, size);
+    case packet_type::disconnect: return decode_empty<disconnect>(r, size);
   }
   return error{errc::reserved_packet_type, 0};  // unreachable: peek_header rejects 0 and 15
 }
@@ -431,9 +436,7 @@ constexpr result<decoded> decode(bytes_view in, protocol_version v = protocol_ve
   const frame_header& h = *header;
   if (in.size() < h.size()) return error{errc::incomplete, in.size()};
   detail::body_reader reader(in, h.header_size, h.size());
-  result<packet> body = detail::decode_body(h, reader, v, opts);
-  if (!body) return body.error();
-  return decoded{std::move(*body), h.size()};
+  return detail::decode_body(h, reader, v, opts);
 }
 
 }  // namespace mqttwire
