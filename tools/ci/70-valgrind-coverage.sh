@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# valgrind memcheck over the unit test programs, then a gcovr line-coverage report of include/
+# from a g++ --coverage build of the unit tests plus the fuzz seed corpus replay (ctest runs both).
+set -euo pipefail
+build=build/ci-coverage
+jobs=$(nproc)
+cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
+  -DCMAKE_CXX_FLAGS="--coverage -O0" -DCMAKE_EXE_LINKER_FLAGS="--coverage"
+cmake --build "$build" -j "$jobs"
+find "$build" -name '*.gcda' -delete
+
+# ---- memcheck: every unit test program, and the fuzz replays over their seeds
+failed=0
+programs=()
+for p in "$build"/tests/test_*; do
+  [ -f "$p" ] && [ -x "$p" ] && programs+=("$p")
+done
+((${#programs[@]})) || { echo "no unit test programs in $build/tests"; exit 1; }
+for p in "${programs[@]}"; do
+  log="$build/valgrind-$(basename "$p").log"
+  if valgrind --tool=memcheck --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+      --track-origins=yes --quiet "$p" > "$log" 2>&1; then
+    echo "memcheck ok: $(basename "$p")"
+  else
+    echo "memcheck FAILED: $(basename "$p")"
+    tail -40 "$log"
+    failed=1
+  fi
+done
+for p in "$build"/tests/replay_fuzz_*; do
+  if [ ! -f "$p" ] || [ ! -x "$p" ]; then continue; fi
+  t=${p##*/replay_}
+  log="$build/valgrind-replay-$t.log"
+  if valgrind --tool=memcheck --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+      --quiet "$p" "fuzz/seeds/$t" > "$log" 2>&1; then
+    echo "memcheck ok: replay of $t seeds"
+  else
+    echo "memcheck FAILED: replay of $t seeds"
+    tail -40 "$log"
+    failed=1
+  fi
+done
+
+# ---- coverage: the whole ctest run (unit tests, seed and regression replays)
+find "$build" -name '*.gcda' -delete
+ctest --test-dir "$build" -j "$jobs" --output-on-failure --no-tests=error || failed=1
+mkdir -p "$build/coverage"
+gcovr --root . --object-directory "$build" --filter 'include/' \
+  --html-details "$build/coverage/index.html" --txt "$build/coverage/summary.txt" \
+  --print-summary | tee "$build/coverage/print.txt"
+sed -n '1,200p' "$build/coverage/summary.txt" | grep -vE '^-+$' | awk 'NF' | tail -n +3
+line=$(grep -E '^lines:' "$build/coverage/print.txt" || true)
+echo "line coverage of include/ (unit tests + seed corpus replay): ${line#lines: }"
+echo "report: $build/coverage/index.html"
+exit "$failed"
