@@ -174,6 +174,31 @@ void make_cli(corpus& c) {
   c["bad-unknown-field"] = "\x00{\"type\": \"pingreq\", \"extra\": [true, false, null, {}]}"s;
 }
 
+// fuzz_topics input: [config] then operations [op][length][string] (see fuzz_topics.cpp):
+// subscribe a few filters for subscribers 0..2, then match topic names against them.
+void make_topics(corpus& c) {
+  const auto op = [](unsigned kind, unsigned sub, std::string_view text) {
+    return std::string{static_cast<char>(kind | (sub << 3)), static_cast<char>(text.size())} +
+           std::string(text);
+  };
+  std::string subs;
+  const std::string_view filters[] = {"sport/tennis/+", "sport/#", "#", "+/+", "+", "/+",
+                                      "$SYS/#", "a//b", "sport/tennis/player1/#"};
+  unsigned n = 0;
+  for (const auto f : filters) subs += op(0, n++ % 3, f);
+  std::string matches;
+  for (const auto t : {"sport/tennis/player1"sv, "sport"sv, "sport/"sv, "/finance"sv,
+                       "$SYS/broker/load"sv, "a//b"sv, "sport/tennis/player1/ranking"sv}) {
+    matches += op(5, 0, t);
+  }
+  c["subscribe-then-match"] = "\x00"s + subs + matches;
+  c["no-dollar-rule"] = "\x01"s + subs + matches;
+  c["remove-and-match"] = "\x00"s + subs + op(2, 1, "sport/#") + op(3, 2, "") +
+                          op(4, 0, "sport/tennis/+") + matches;
+  c["invalid-filters"] = "\x00"s + op(0, 0, "a/#/b") + op(0, 1, "a+") + op(0, 2, "") +
+                         op(2, 0, "#/") + matches;
+}
+
 bool write_or_check(const std::filesystem::path& dir, const corpus& c, bool check) {
   bool ok = true;
   if (!check) std::filesystem::create_directories(dir);
@@ -205,19 +230,22 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::filesystem::path root(argv[argc - 1]);
-  corpus decode_seeds, framer_seeds, encode_seeds, cli_seeds;
+  corpus decode_seeds, framer_seeds, encode_seeds, topics_seeds, cli_seeds;
   std::string stream311, stream31;
   make_decode(decode_seeds, stream311, stream31);
   make_framer(framer_seeds, stream311, stream31);
   make_encode(encode_seeds);
+  make_topics(topics_seeds);
   make_cli(cli_seeds);
   bool ok = write_or_check(root / "fuzz_decode", decode_seeds, check);
   ok = write_or_check(root / "fuzz_framer", framer_seeds, check) && ok;
   ok = write_or_check(root / "fuzz_encode", encode_seeds, check) && ok;
+  ok = write_or_check(root / "fuzz_topics", topics_seeds, check) && ok;
   // The CLI seeds follow the CLI's JSON form, which its owners may change: --check leaves them
   // alone (stale CLI seeds are still valid fuzz inputs), a plain run rewrites them.
   if (!check) write_or_check(root / "fuzz_cli", cli_seeds, false);
-  std::printf("%s %zu + %zu + %zu + %zu seeds\n", check ? "checked" : "wrote", decode_seeds.size(),
-              framer_seeds.size(), encode_seeds.size(), cli_seeds.size());
+  std::printf("%s %zu + %zu + %zu + %zu + %zu seeds\n", check ? "checked" : "wrote",
+              decode_seeds.size(), framer_seeds.size(), encode_seeds.size(), topics_seeds.size(),
+              cli_seeds.size());
   return ok ? 0 : 1;
 }
