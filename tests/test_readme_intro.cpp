@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 #include <mqttwire/mqttwire.hpp>
 
+#include <ostream>
+#include <sstream>
 #include <string_view>
 
 using namespace std::literals;
@@ -19,15 +21,15 @@ constexpr auto kPositionBytes = mqttwire::encode_array<kPosition>();
 static_assert(kPositionBytes[0] == '\x32');  // PUBLISH, QoS 1
 
 // Decoding at run time: one packet from the front of a buffer; the fields are views into it.
-bool print_publish(mqttwire::bytes_view wire) {
+bool print_publish(mqttwire::bytes_view wire, std::ostream& out) {
   const auto decoded = mqttwire::decode(wire);
   if (!decoded) {  // e.g. "wildcard_in_topic_name at byte 6 [MQTT-3.3.2-2] [MQTT-4.7.1-1]"
-    MESSAGE(to_string(decoded.code()) << " at byte " << decoded.error().offset << " "
-                                      << rule_of(decoded.code()));
+    out << to_string(decoded.code()) << " at byte " << decoded.error().offset << ' '
+        << rule_of(decoded.code()) << '\n';
     return false;
   }
   const auto& pub = std::get<mqttwire::publish>(decoded->pkt);
-  MESSAGE("topic " << pub.topic << ", payload " << pub.payload << ", " << decoded->size << " bytes");
+  out << "topic " << pub.topic << ", payload " << pub.payload << '\n';
   return true;
 }
 // --- README example ends ---
@@ -42,9 +44,13 @@ TEST_CASE("README: the compile-time PUBLISH has the exact bytes of spec §3.3 wi
 }
 
 TEST_CASE("README: decoding prints a publish, and a wildcard topic is refused with its offset") {
-  CHECK(print_publish(mqttwire::bytes_view("\x30\x07\x00\x03" "a/b" "hi"sv)));
+  std::ostringstream out;
+  CHECK(print_publish(mqttwire::bytes_view("\x30\x07\x00\x03" "a/b" "hi"sv), out));
+  CHECK(out.str() == "topic a/b, payload hi\n");
+  out.str("");
   constexpr auto bad = "\x30\x05\x00\x03" "a/+"sv;
-  CHECK_FALSE(print_publish(mqttwire::bytes_view(bad)));
+  CHECK_FALSE(print_publish(mqttwire::bytes_view(bad), out));
+  CHECK(out.str() == "wildcard_in_topic_name at byte 6 [MQTT-3.3.2-2] [MQTT-4.7.1-1]\n");
   const auto decoded = mqttwire::decode(mqttwire::bytes_view(bad));
   CHECK(decoded.error() == mqttwire::error{mqttwire::errc::wildcard_in_topic_name, 6});
 }
