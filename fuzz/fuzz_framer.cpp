@@ -5,7 +5,7 @@
 // bytes precede it (taken from the end, so the stream stays raw wire bytes for the dictionary and
 // the seeds). config: bit 0 = MQTT 3.1, bits 1-5 = the five options, bit 6 = a small
 // max_packet_size (16 bytes), bit 7 = skip_oversized. Each chunk byte gives a chunk size
-// (bits 0-6, 0 allowed) and the API (bit 7: prepare/commit, else feed); they are used in a cycle.
+// (bits 0-6; an empty chunk is followed by a one-byte one) and the API (bit 7: prepare/commit, else feed); they are used in a cycle.
 // Oracle: the framer yields exactly what the reference loop below yields from the whole input,
 // in order: the same packets, the same reports of skipped oversized packets, and the same first
 // sticky error with the same stream offset and fault offset; at the end, idle()/end_of_stream()
@@ -140,21 +140,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (pos < stream.size()) {
     const auto c = chunks.empty() ? std::uint8_t{0x7F} : static_cast<std::uint8_t>(chunks[turn % chunks.size()]);
     ++turn;
-    const std::size_t n = std::min<std::size_t>(c & 0x7Fu, stream.size() - pos);
-    if (c & 0x80u) {
-      const std::span<char> space = f.prepare(n);
-      fuzz::expect(space.size() == n, "prepare gave another size than asked", whole);
-      std::copy_n(stream.data() + pos, n, space.data());
-      f.commit(n);
-    } else {
-      fuzz::expect(f.feed(bytes_view(stream.data() + pos, n)) == n, "feed did not take it all",
-                   whole);
+    const std::size_t asked = std::min<std::size_t>(c & 0x7Fu, stream.size() - pos);
+    // An empty chunk is legal; follow it with one byte so that the loop always progresses.
+    for (const std::size_t n : {asked, asked == 0 ? std::size_t{1} : std::size_t{0}}) {
+      if (n == 0 && asked != 0) break;
+      if (c & 0x80u) {
+        const std::span<char> space = f.prepare(n);
+        fuzz::expect(space.size() == n, "prepare gave another size than asked", whole);
+        std::copy_n(stream.data() + pos, n, space.data());
+        f.commit(n);
+      } else {
+        fuzz::expect(f.feed(bytes_view(stream.data() + pos, n)) == n, "feed did not take it all",
+                     whole);
+      }
+      pos += n;
+      drain();
     }
-    pos += n;
-    drain();
-    if (turn > 100'000) break;  // only zero-size chunks: give up rather than loop forever
   }
-  if (pos < stream.size()) return 0;
   drain();
 
   fuzz::expect(seen == ref.events.size(), "the framer yields fewer results than the decode loop",
