@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <string_view>
+#include <type_traits>
 
 namespace mqttwire {
 
@@ -22,6 +23,11 @@ namespace mqttwire {
 constexpr error validate_topic_name(std::string_view name, const options& opts = {}) noexcept {
   if (name.empty()) return {errc::empty_topic_name, 0};
   if (name.size() > detail::max_string_length) return {errc::string_too_long, 0};
+  // One vector pass for the common all-ASCII name; anything else gets the exact checks below.
+  if (!std::is_constant_evaluated() &&
+      detail::ascii_fast_accept<detail::ascii_rule::topic_name>(name, opts.reject_control_characters)) {
+    return {};
+  }
   if (const auto fault = detail::check_utf8(name, opts.reject_control_characters)) {
     return {fault.code, fault.offset};
   }
@@ -39,6 +45,11 @@ constexpr error validate_topic_name(std::string_view name, const options& opts =
 constexpr error validate_topic_filter(std::string_view filter, const options& opts = {}) noexcept {
   if (filter.empty()) return {errc::empty_topic_filter, 0};
   if (filter.size() > detail::max_string_length) return {errc::string_too_long, 0};
+  if (!std::is_constant_evaluated() &&
+      detail::ascii_fast_accept<detail::ascii_rule::topic_filter>(filter,
+                                                                   opts.reject_control_characters)) {
+    return {};
+  }
   if (const auto fault = detail::check_utf8(filter, opts.reject_control_characters)) {
     return {fault.code, fault.offset};
   }
