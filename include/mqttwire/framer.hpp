@@ -332,24 +332,36 @@ class basic_framer {
 
   // Ensures room for n bytes after end_ (as far as the storage allows). Only called from
   // prepare(), so views into returned packets stay valid through next().
+  //
+  // Once the pending packet's size is known, room for all of it is made at once, while little of
+  // it is buffered: a large packet that arrives in many reads is then received in place instead
+  // of being moved again each time the tail of the buffer runs out. The reservation made ahead
+  // of the bytes is capped (eager_reserve_limit), so a peer cannot make us allocate a maximum
+  // size packet by sending its 5-byte header; beyond the cap, growth stays geometric.
   constexpr void make_room(std::size_t n) {
     const std::size_t cap = storage_.capacity();
-    if (cap - end_ >= n) return;
     const std::size_t held = end_ - begin_;
-    if (cap - held >= n || !Storage::growable) {
+    std::size_t pending = held;
+    if (have_header_ && header_.size() > held) {
+      pending = std::min(header_.size(), std::max(held, eager_reserve_limit));
+    }
+    if (cap - end_ >= n && cap - begin_ >= pending + n) return;
+    if (cap >= pending + n || !Storage::growable) {
       std::copy(storage_.data() + begin_, storage_.data() + end_, storage_.data());
       stats_.moved_bytes += held;
     } else {
       // Grow geometrically (amortised linear), but never past one maximum packet plus this
       // read while the caller drains: the memory bound of the class comment.
       const std::size_t doubled = std::max<std::size_t>(2 * cap, 256);
-      const std::size_t bounded = held <= limit_ ? std::min(doubled, limit_ + n) : doubled;
-      storage_.regrow(std::max(held + n, bounded), begin_, end_);
+      const std::size_t bounded = pending <= limit_ ? std::min(doubled, limit_ + n) : doubled;
+      storage_.regrow(std::max(pending + n, bounded), begin_, end_);
       stats_.moved_bytes += held;
     }
     begin_ = 0;
     end_ = held;
   }
+
+  static constexpr std::size_t eager_reserve_limit = std::size_t{1} << 20;
 
   Storage storage_;
   protocol_version version_;
