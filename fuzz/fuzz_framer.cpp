@@ -9,7 +9,9 @@
 // Oracle: the framer yields exactly what the reference loop below yields from the whole input,
 // in order: the same packets, the same reports of skipped oversized packets, and the same first
 // sticky error with the same stream offset and fault offset; at the end, idle()/end_of_stream()
-// and stream_offset() agree with where the reference stopped.
+// and stream_offset() agree with where the reference stopped. Bits 5-7 of the last byte pick
+// `framer`, `static_framer<200>` or a 64-byte `span_framer`; fixed buffers may take part of a
+// chunk (the rest is offered again after draining) and cap the packet size at their capacity.
 #include "fuzz_common.hpp"
 
 #include <mqttwire/decode.hpp>
@@ -19,6 +21,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
+#include <type_traits>
 #include <string_view>
 #include <vector>
 
@@ -84,24 +88,11 @@ reference decode_loop(std::string_view s, protocol_version v, const framer_optio
   return ref;
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string_view whole(reinterpret_cast<const char*>(data), size);
-  if (size < 2) return 0;
-  const std::uint8_t config = data[0];
-  const std::size_t n_chunks = std::min<std::size_t>(data[size - 1] % 32u, size - 2);
-  const std::string_view chunks = whole.substr(size - 1 - n_chunks, n_chunks);
-  const std::string_view stream = whole.substr(1, size - 2 - n_chunks);
-
-  const protocol_version v = fuzz::version_from(config);
-  framer_options fo;
-  fo.rules = fuzz::options_from(static_cast<std::uint8_t>(config >> 1));
-  if (config & 0x40u) fo.max_packet_size = 16;
-  fo.skip_oversized = (config & 0x80u) != 0;
-
-  const reference ref = decode_loop(stream, v, fo);
-  framer f(v, fo);
+// Runs one framer over the stream and compares everything it yields with `ref`.
+template <class Framer>
+void check(Framer& f, const reference& ref, std::string_view stream, std::string_view chunks,
+           const framer_options& fo, std::string_view whole) {
+  constexpr bool growable = std::is_same_v<Framer, framer>;
   std::size_t seen = 0;  // events of the reference matched so far
   bool dead = false;     // the framer reported its sticky error
   std::size_t pos = 0;
@@ -137,25 +128,38 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   };
 
+  // Hands over the next n bytes (n may be 0). A fixed-storage framer may take fewer; the rest is
+  // offered again after draining, which must always make room.
+  const auto give = [&](std::size_t n, bool use_prepare) {
+    int stalls = 0;
+    do {
+      std::size_t took = 0;
+      if (use_prepare) {
+        const std::span<char> space = f.prepare(n);
+        fuzz::expect(space.size() <= n, "prepare gave more than asked", whole);
+        took = space.size();
+        std::copy_n(stream.data() + pos, took, space.data());
+        f.commit(took);
+      } else {
+        took = f.feed(bytes_view(stream.data() + pos, n));
+        fuzz::expect(took <= n, "feed took more than offered", whole);
+      }
+      if (growable) fuzz::expect(took == n, "the growable framer did not take it all", whole);
+      pos += took;
+      n -= took;
+      drain();
+      if (took == 0 && n > 0) fuzz::expect(++stalls < 3, "the framer stalls after draining", whole);
+    } while (n > 0);
+  };
+
   while (pos < stream.size()) {
-    const auto c = chunks.empty() ? std::uint8_t{0x7F} : static_cast<std::uint8_t>(chunks[turn % chunks.size()]);
+    const auto c = chunks.empty() ? std::uint8_t{0x7F}
+                                  : static_cast<std::uint8_t>(chunks[turn % chunks.size()]);
     ++turn;
     const std::size_t asked = std::min<std::size_t>(c & 0x7Fu, stream.size() - pos);
+    give(asked, (c & 0x80u) != 0);
     // An empty chunk is legal; follow it with one byte so that the loop always progresses.
-    for (const std::size_t n : {asked, asked == 0 ? std::size_t{1} : std::size_t{0}}) {
-      if (n == 0 && asked != 0) break;
-      if (c & 0x80u) {
-        const std::span<char> space = f.prepare(n);
-        fuzz::expect(space.size() == n, "prepare gave another size than asked", whole);
-        std::copy_n(stream.data() + pos, n, space.data());
-        f.commit(n);
-      } else {
-        fuzz::expect(f.feed(bytes_view(stream.data() + pos, n)) == n, "feed did not take it all",
-                     whole);
-      }
-      pos += n;
-      drain();
-    }
+    if (asked == 0) give(1, (c & 0x80u) != 0);
   }
   drain();
 
@@ -176,6 +180,52 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else {
     fuzz::expect(f.idle() && end == error{} && f.stream_offset() == stream.size(),
                  "the framer is not idle after a whole stream", whole);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view whole(reinterpret_cast<const char*>(data), size);
+  if (size < 2) return 0;
+  const std::uint8_t config = data[0];
+  const std::uint8_t last = data[size - 1];
+  const std::size_t n_chunks = std::min<std::size_t>(last % 32u, size - 2);
+  const std::string_view chunks = whole.substr(size - 1 - n_chunks, n_chunks);
+  const std::string_view stream = whole.substr(1, size - 2 - n_chunks);
+
+  const protocol_version v = fuzz::version_from(config);
+  framer_options fo;
+  fo.rules = fuzz::options_from(static_cast<std::uint8_t>(config >> 1));
+  if (config & 0x40u) fo.max_packet_size = 16;
+  fo.skip_oversized = (config & 0x80u) != 0;
+
+  // Bits 5-7 of the last byte pick the framer: the growable one, or a fixed buffer, which also
+  // caps the packet size at its capacity.
+  switch (last >> 5) {
+    case 1:
+    case 2: {
+      constexpr std::size_t n = 200;
+      framer_options capped = fo;
+      capped.max_packet_size = std::min(fo.max_packet_size, n);
+      static_framer<n> f(v, fo);
+      check(f, decode_loop(stream, v, capped), stream, chunks, fo, whole);
+      break;
+    }
+    case 3: {
+      // Exactly-sized heap buffer, so ASan sees a write past its end.
+      std::vector<char> buffer(64);
+      framer_options capped = fo;
+      capped.max_packet_size = std::min(fo.max_packet_size, buffer.size());
+      span_framer f(std::span<char>(buffer), v, fo);
+      check(f, decode_loop(stream, v, capped), stream, chunks, fo, whole);
+      break;
+    }
+    default: {
+      framer f(v, fo);
+      check(f, decode_loop(stream, v, fo), stream, chunks, fo, whole);
+      break;
+    }
   }
   return 0;
 }

@@ -137,6 +137,13 @@ void make_framer(corpus& c, const std::string& stream311, const std::string& str
   c["v311-small-limit"] = "\x40"s + stream311 + "\x05"s + "\x01"s;
   c["v311-one-byte-chunks"] = "\x00"s + stream311.substr(0, 40) + "\x01"s + "\x01"s;
   c["v311-truncated"] = "\x00"s + stream311.substr(0, stream311.size() - 3) + chunks + count;
+  // The last byte's bits 5-7 pick static_framer<200> (1, 2) or a 64-byte span_framer (3).
+  const std::string on_static(1, static_cast<char>(chunks.size() | 0x20u));
+  const std::string on_span(1, static_cast<char>(chunks.size() | 0x60u));
+  c["v311-static"] = "\x00"s + stream311 + chunks + on_static;
+  c["v31-static-skip"] = "\x81"s + stream31 + chunks + on_static;
+  c["v311-span"] = "\x00"s + stream311 + chunks + on_span;
+  c["v31-span-skip"] = "\x81"s + stream31 + chunks + on_span;
 }
 
 // fuzz_encode input: [type] [version] [options] then field bytes (see fuzz_encode.cpp). The
