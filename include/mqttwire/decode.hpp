@@ -61,8 +61,15 @@ constexpr result<frame_header> peek_header(bytes_view in, const options& opts = 
 
 /// One decoded packet and the number of bytes it took from the front of the input.
 struct decoded {
-  packet pkt;
+  packet pkt{};
   std::size_t size = 0;
+
+  constexpr decoded() noexcept = default;
+  constexpr decoded(packet p, std::size_t n) noexcept : pkt(std::move(p)), size(n) {}
+  /// Builds the packet in place from one packet struct (no intermediate variant).
+  template <packet_struct P>
+  constexpr decoded(const P& p, std::size_t n) noexcept : pkt(std::in_place_type<P>, p), size(n) {}
+  friend constexpr bool operator==(const decoded&, const decoded&) = default;
 };
 
 namespace detail {
@@ -180,24 +187,29 @@ constexpr bool dup_of(std::uint8_t flags, protocol_version v) noexcept {
   return v == protocol_version::v3_1 && (flags & 0x08u) != 0;
 }
 
-// Each decode_* returns the final result<decoded>, built from the finished struct in one step
-// (`decoded{packet(p), size}`), which compilers turn into plain stores into the caller's
-// result. Passing a result<packet> up and moving it into a decoded costs a dispatch on the
-// variant's index and a copy of its largest alternative at each level: more than PUBACK's whole
-// parse. `size` is the whole packet's size (decoded::size).
+// Each decode_* returns the final result<decoded>, with the packet struct constructed in place
+// inside it (`done(p, size)`), so nothing is copied on the way out but the struct's own fields.
+// Building a `packet` or a `decoded` first and converting it costs a copy of the largest
+// alternative (about 140 bytes) at each step: more than PUBACK's whole parse. `size` is the
+// whole packet's size (decoded::size).
+template <class P>
+constexpr result<decoded> done(const P& p, std::size_t size) noexcept {
+  return result<decoded>(std::in_place, p, size);
+}
+
 template <class P>
 constexpr result<decoded> decode_ack(body_reader& r, std::size_t size, bool dup = false) noexcept {
   P p{};
   if (const error e = r.read_packet_id(p.packet_id); e.code != errc::success) return e;
   if (const error e = r.expect_end(); e.code != errc::success) return e;
   if constexpr (requires { p.dup; }) p.dup = dup;
-  return decoded{packet(p), size};
+  return done(p, size);
 }
 
 template <class P>
 constexpr result<decoded> decode_empty(const body_reader& r, std::size_t size) noexcept {
   if (const error e = r.expect_end(); e.code != errc::success) return e;
-  return decoded{packet(P{}), size};
+  return done(P{}, size);
 }
 
 constexpr result<decoded> decode_connect(body_reader& r, std::uint8_t fixed_flags,
@@ -284,7 +296,7 @@ constexpr result<decoded> decode_connect(body_reader& r, std::uint8_t fixed_flag
   }
   // [MQTT-3.1.4-1]: the CONNECT must be exactly its fields (3.1 is silent; mosquitto agrees).
   if (const error e = r.expect_end(); e.code != errc::success) return e;
-  return decoded{packet(c), size};
+  return done(c, size);
 }
 
 constexpr result<decoded> decode_connack(body_reader& r, protocol_version v,
@@ -307,7 +319,7 @@ constexpr result<decoded> decode_connack(body_reader& r, protocol_version v,
   }
   c.return_code = code;
   if (const error e = r.expect_end(); e.code != errc::success) return e;
-  return decoded{packet(c), size};
+  return done(c, size);
 }
 
 constexpr result<decoded> decode_publish(body_reader& r, std::uint8_t flags, protocol_version v,
@@ -328,7 +340,7 @@ constexpr result<decoded> decode_publish(body_reader& r, std::uint8_t flags, pro
     p.packet_id = id;
   }
   p.payload = r.rest();
-  return decoded{packet(p), size};
+  return done(p, size);
 }
 
 constexpr result<decoded> decode_subscribe(body_reader& r, std::uint8_t flags, protocol_version v,
@@ -353,7 +365,7 @@ constexpr result<decoded> decode_subscribe(body_reader& r, std::uint8_t flags, p
   // [MQTT-3.8.3-3]; 3.1 does not say, and mosquitto accepts an empty list from a 3.1 client.
   if (strict && r.pos() == list_at) return error{errc::empty_subscription_list, list_at};
   s.subscriptions = wire_list<subscription>::from_wire(r.bytes_between(list_at, r.pos()));
-  return decoded{packet(s), size};
+  return done(s, size);
 }
 
 constexpr result<decoded> decode_suback(body_reader& r, protocol_version v,
@@ -371,7 +383,7 @@ constexpr result<decoded> decode_suback(body_reader& r, protocol_version v,
     if (!granted && !failure) return error{errc::invalid_suback_return_code, at};
   }
   s.return_codes = wire_list<std::uint8_t>::from_wire(r.bytes_between(list_at, r.pos()));
-  return decoded{packet(s), size};
+  return done(s, size);
 }
 
 constexpr result<decoded> decode_unsubscribe(body_reader& r, std::uint8_t flags,
@@ -391,7 +403,7 @@ constexpr result<decoded> decode_unsubscribe(body_reader& r, std::uint8_t flags,
   const bool strict = v == protocol_version::v3_1_1 || opts.strict_3_1;
   if (strict && r.pos() == list_at) return error{errc::empty_unsubscribe_list, list_at};
   u.topic_filters = wire_list<std::string_view>::from_wire(r.bytes_between(list_at, r.pos()));
-  return decoded{packet(u), size};
+  return done(u, size);
 }
 
 constexpr result<decoded> decode_body(const frame_header& h, body_reader& r, protocol_version v,

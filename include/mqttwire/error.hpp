@@ -256,6 +256,12 @@ class [[nodiscard]] result {
       : storage_(std::in_place_index<0>, std::move(value)) {}
   constexpr result(mqttwire::error e) noexcept  // NOLINT(implicit)
       : storage_(std::in_place_index<1>, e) {}
+  /// Builds the value in place from `args` (as std::expected's in_place constructor does), so a
+  /// large value is written once, straight into the caller's result.
+  template <class... Args>
+  constexpr explicit result(std::in_place_t, Args&&... args) noexcept(
+      std::is_nothrow_constructible_v<T, Args...>)
+      : storage_(std::in_place_index<0>, std::forward<Args>(args)...) {}
 
   constexpr bool has_value() const noexcept { return storage_.index() == 0; }
   constexpr explicit operator bool() const noexcept { return has_value(); }
