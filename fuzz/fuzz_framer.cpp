@@ -186,7 +186,9 @@ void check(Framer& f, const reference& ref, std::string_view stream, std::string
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string_view whole(reinterpret_cast<const char*>(data), size);
+  // The library's own view of an unsigned-byte buffer, as a network reader would use it.
+  const bytes_view raw = as_chars(std::span<const std::uint8_t>(data, size));
+  const std::string_view whole(raw.data(), raw.size());
   if (size < 2) return 0;
   const std::uint8_t config = data[0];
   const std::uint8_t last = data[size - 1];

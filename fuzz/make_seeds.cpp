@@ -161,6 +161,10 @@ void make_encode(corpus& c) {
       }
     }
   }
+  // 3.1 with strict_3_1 caps topic filters at 32,767 bytes: one filter of 32,768 'a's (string
+  // selector 0xF2 picks that limit) in a SUBSCRIBE and in an UNSUBSCRIBE.
+  c["subscribe-v31-strict-32768"] = "\x07\x01\x04\x00\x01\x00\x01\xf2\x01"s;
+  c["unsubscribe-v31-strict-32768"] = "\x09\x01\x04\x00\x01\x00\x01\xf2"s;
 }
 
 // fuzz_cli input: [byte: bit 0 = 3.1, bit 1 = strict] one line of JSON, here what
