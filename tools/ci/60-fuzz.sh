@@ -8,6 +8,9 @@ secs=${MQTTWIRE_FUZZ_SECONDS:-60}
 build=build/ci-fuzz
 root=$PWD
 jobs=$(nproc)
+for tool in clang++ xxd zip; do
+  command -v "$tool" > /dev/null || { echo "60-fuzz needs $tool (tools/install-deps.sh)"; exit 1; }
+done
 
 # ---- 1. build with libFuzzer and the sanitizers
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
