@@ -6,7 +6,7 @@ packages=(
   g++ clang libclang-rt-14-dev cmake ninja-build pkgconf   # compilers, libFuzzer runtime, build
   doctest-dev catch2                                        # unit tests, benchmarks
   valgrind gcovr python3 python3-yaml shellcheck            # memcheck, coverage, CI file checks
-  xxd git
+  xxd git zip                                               # hex tools, FetchContent test, CFLite corpora
 )
 # The machine images ship Node.js and npm from NodeSource; Debian's npm package conflicts with
 # that node, so ask apt for them only where node is absent.
