@@ -6,6 +6,7 @@
 #include "mqttwire/detail/wire.hpp"
 #include "mqttwire/error.hpp"
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -79,7 +80,7 @@ inline bool ascii_fast_accept(std::string_view s, bool reject_controls) noexcept
       if ((wildcard_lanes(v) & valid) != 0) return false;
     } else if constexpr (Rule == ascii_rule::topic_filter) {
       for (unsigned w = wildcard_lanes(v) & valid; w != 0; w &= w - 1) {
-        if (!wildcard_fits(at(static_cast<unsigned>(__builtin_ctz(w))))) return false;
+        if (!wildcard_fits(at(static_cast<unsigned>(std::countr_zero(w))))) return false;
       }
     }
     return true;
