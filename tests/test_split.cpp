@@ -43,17 +43,13 @@ constexpr bool all_chunks_ok(std::index_sequence<I...>) {
 static_assert(all_chunks_ok(std::make_index_sequence<(vector_count + chunk - 1) / chunk>{}),
               "some prefix of a vector is not 'incomplete'");
 
-std::string title(const vector_row& row, protocol_version v) {
-  return std::string(row.name) + " / " + std::string(to_string(v));
-}
-
 }  // namespace
 
 TEST_CASE("split: every proper prefix of every vector is incomplete, never another error") {
   for (const vector_row& row : vectors) {
     for (const protocol_version v : {v311, v31}) {
       if (!applies(row.versions, v)) continue;
-      INFO(title(row, v));
+      INFO(row_title(row, v));
       for (std::size_t cut = 0; cut < row.wire.size(); ++cut) {
         INFO("cut at " << cut);
         const exact_buffer in(row.wire.substr(0, cut));
@@ -80,7 +76,7 @@ TEST_CASE("split: fed byte by byte, a stream reader gets the packet exactly when
     if (row.expected.index() != 0) continue;
     for (const protocol_version v : {v311, v31}) {
       if (!applies(row.versions, v)) continue;
-      INFO(title(row, v));
+      INFO(row_title(row, v));
       std::vector<char> stream;
       std::size_t decoded_at = 0;
       for (const char c : row.wire) {
@@ -103,7 +99,7 @@ TEST_CASE("split: the fixed header alone tells how many bytes the packet needs")
     if (row.expected.index() != 0) continue;
     for (const protocol_version v : {v311, v31}) {
       if (!applies(row.versions, v)) continue;
-      INFO(title(row, v));
+      INFO(row_title(row, v));
       // Grow the prefix until peek_header answers; that must happen within 5 bytes.
       std::size_t n = 1;
       result<frame_header> h = error{errc::incomplete, 0};

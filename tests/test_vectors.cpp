@@ -28,10 +28,6 @@ constexpr bool all_vectors_ok() {
 // exact-size buffer, so any read past the end would stop compilation; valid rows re-encode.
 static_assert(all_vectors_ok());
 
-std::string row_title(const vector_row& row, protocol_version v) {
-  return std::string(row.name) + " / " + std::string(to_string(v));
-}
-
 }  // namespace
 
 TEST_CASE("vectors: every row decodes to its expected packet or error, in each version") {

@@ -55,6 +55,11 @@ struct vector_row {
   bool canonical = true;  ///< encode(decode(wire)) == wire (valid rows only)
 };
 
+/// "<row name> / <version>": how a row checked under one version is named in test output.
+inline std::string row_title(const vector_row& row, protocol_version v) {
+  return std::string(row.name) + " / " + std::string(to_string(v));
+}
+
 inline constexpr options strict_31{.strict_3_1 = true};
 inline constexpr options strict_len{.reject_non_minimal_length = true};
 inline constexpr options strict_chars{.reject_control_characters = true};
