@@ -44,7 +44,7 @@ void run(std::string_view whole, std::string_view line, protocol_version v, cons
   if (validate(*p, v, o) != errc::success) return;  // the CLI reports validate's error
   std::string bytes;
   const auto written = encode_to(*p, std::back_inserter(bytes), v, o);
-  fuzz::expect(written.ec == errc::success && bytes.size() == encoded_size(*p),
+  fuzz::expect(written.ec == errc::success && bytes.size() == *encoded_size(*p, v, o),
                "a validated packet from JSON does not encode", whole);
   const auto back = decode(bytes_view(bytes.data(), bytes.size()), v, o);
   fuzz::expect(back && back->size == bytes.size() && back->pkt == *p,

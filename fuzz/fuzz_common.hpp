@@ -74,8 +74,9 @@ inline mqttwire::options options_from(std::uint8_t bits) noexcept {
   o.reject_non_minimal_length = (bits & 0x01u) != 0;
   o.reject_control_characters = (bits & 0x02u) != 0;
   o.strict_3_1 = (bits & 0x04u) != 0;
-  o.reject_dup_with_qos0 = (bits & 0x08u) != 0;
-  o.strict_connack = (bits & 0x10u) != 0;
+  o.tolerate_dup_with_qos0 = (bits & 0x08u) != 0;
+  o.tolerate_connack_reserved_flags = (bits & 0x10u) != 0;
+  o.tolerate_session_present_with_error = (bits & 0x20u) != 0;
   return o;
 }
 

@@ -31,15 +31,15 @@ namespace {
 using namespace mqttwire;
 
 // The decoder accepts a few things the encoder refuses to produce, each a documented choice:
-// - dup_with_qos0: the default decoder accepts DUP on a QoS 0 PUBLISH ([MQTT-3.3.1-2] binds only
-//   the sender; spec reference 7.5 row 61), but the encoder never sends it. Only strict decoding
-//   (options::reject_dup_with_qos0) refuses it on input.
+// - dup_with_qos0: a decoder told to tolerate it (options::tolerate_dup_with_qos0), or a
+//   tolerant 3.1 decoder, accepts DUP on a QoS 0 PUBLISH (spec reference 7.5 row 61), but the
+//   encoder never sends it.
 // - empty_subscription_list / empty_unsubscribe_list: a 3.1 decoder tolerates an empty SUBSCRIBE
 //   or UNSUBSCRIBE unless strict_3_1 (rows 62 and 69, section 8 item 13); the encoder holds 3.1
 //   to the 3.1.1 rule.
 // - session_present_with_error: a 3.1.1 CONNACK with Session Present and a refusal is a sender
-//   violation the decoder rejects only with strict_connack (section 8 item 10); the encoder
-//   always refuses it ([MQTT-3.2.2-4]).
+//   violation the decoder accepts only with tolerate_session_present_with_error (section 8
+//   item 10); the encoder always refuses it ([MQTT-3.2.2-4]).
 // Not in this list, because they decode to a packet the encoder does accept: a 3.1 CONNECT whose
 // User Name / Password flag is set but whose field is missing (row 49: the field counts as
 // absent, so the packet has no username and re-encodes without the flag), and 3.1 Will QoS /
@@ -48,7 +48,8 @@ bool allowed_refusal(errc e, const packet& p, protocol_version v, const options&
   switch (e) {
     case errc::dup_with_qos0: {
       const auto* pub = std::get_if<publish>(&p);
-      return pub && pub->dup && pub->qos == qos_level::at_most_once && !o.reject_dup_with_qos0;
+      const bool tolerated = v == protocol_version::v3_1_1 ? o.tolerate_dup_with_qos0 : !o.strict_3_1;
+      return pub && pub->dup && pub->qos == qos_level::at_most_once && tolerated;
     }
     case errc::empty_subscription_list: {
       const auto* s = std::get_if<subscribe>(&p);
@@ -60,8 +61,8 @@ bool allowed_refusal(errc e, const packet& p, protocol_version v, const options&
     }
     case errc::session_present_with_error: {
       const auto* c = std::get_if<connack>(&p);
-      return c && c->session_present && c->return_code != 0 && v == protocol_version::v3_1_1 &&
-             !o.strict_connack;
+      return c && c->session_present && c->return_code != connect_return_code::accepted &&
+             v == protocol_version::v3_1_1 && o.tolerate_session_present_with_error;
     }
     default: return false;
   }
@@ -92,8 +93,8 @@ std::uint8_t connect_flags_of(const connect& c) {
 
 // True when `wire` (one accepted packet) is written exactly as our encoder would write `p`:
 // checked field by field from the input, independently of the encoder.
-bool is_canonical(std::string_view wire, const packet& p) {
-  const auto h = peek_header(bytes_view(wire.data(), wire.size()));
+bool is_canonical(std::string_view wire, const packet& p, protocol_version v, const options& o) {
+  const auto h = peek_header(bytes_view(wire.data(), wire.size()), v, o);
   if (!h) return false;
   if (h->header_size != 1 + detail::varint_size(h->remaining_length)) return false;
   const auto first = static_cast<std::uint8_t>(wire[0]);
@@ -127,7 +128,7 @@ bool is_canonical(std::string_view wire, const packet& p) {
 
 void check_round_trip(std::string_view whole, std::string_view wire, packet p, protocol_version v,
                       const options& o) {
-  bool canonical = is_canonical(wire, p);
+  bool canonical = is_canonical(wire, p, v, o);
   if (const errc e = validate(p, v, o); e != errc::success) {
     fuzz::expect(allowed_refusal(e, p, v, o), "the encoder refuses a packet the decoder accepted",
                  whole);
@@ -136,7 +137,7 @@ void check_round_trip(std::string_view whole, std::string_view wire, packet p, p
                  whole);
     canonical = false;  // the repaired packet is not the one on the wire
   }
-  std::vector<char> buf(encoded_size(p));
+  std::vector<char> buf(*encoded_size(p, v, o));
   const auto n = encode(p, std::span<char>(buf), v, o);
   fuzz::expect(n.has_value(), "encode fails although validate succeeded", whole);
   fuzz::expect(*n == buf.size(), "encode wrote a different size than encoded_size", whole);
@@ -178,7 +179,7 @@ void run(std::string_view whole, protocol_version v) {
     }
     if (!lenient) break;
     const std::size_t size = lenient->size;
-    const auto h = peek_header(in);
+    const auto h = peek_header(in, v);
     fuzz::expect(h && h->size() == size && size >= 2 && size <= rest.size(),
                  "decoded size disagrees with peek_header", whole);
     // Every proper prefix must ask for more bytes (spot-check the fixed header and the last byte).

@@ -3,15 +3,16 @@
 //
 // Input: [config] stream [chunk bytes...] [n], where n = the last byte % 32 is how many chunk
 // bytes precede it (taken from the end, so the stream stays raw wire bytes for the dictionary and
-// the seeds). config: bit 0 = MQTT 3.1, bits 1-5 = the five options, bit 6 = a small
-// max_packet_size (16 bytes), bit 7 = skip_oversized. Each chunk byte gives a chunk size
+// the seeds). config: bit 0 = MQTT 3.1, bits 1-6 = the six options (bit 6 shared with the next
+// switch), bit 6 = a small max_packet_size (16 bytes), bit 7 = skip_oversized. Each chunk byte gives a chunk size
 // (bits 0-6; an empty chunk is followed by a one-byte one) and the API (bit 7: prepare/commit, else feed); they are used in a cycle.
 // Oracle: the framer yields exactly what the reference loop below yields from the whole input,
 // in order: the same packets, the same reports of skipped oversized packets, and the same first
 // sticky error with the same stream offset and fault offset; at the end, idle()/end_of_stream()
-// and stream_offset() agree with where the reference stopped. Bits 5-7 of the last byte pick
+// and stream_offset() agree with where the reference stopped. Bits 5-6 of the last byte pick
 // `framer`, `static_framer<200>` or a 64-byte `span_framer`; fixed buffers may take part of a
 // chunk (the rest is offered again after draining) and cap the packet size at their capacity.
+// Bit 7 of the last byte turns on require_connect_first (a server's stream).
 #include "fuzz_common.hpp"
 
 #include <mqttwire/decode.hpp>
@@ -49,9 +50,20 @@ struct reference {
 reference decode_loop(std::string_view s, protocol_version v, const framer_options& fo) {
   reference ref;
   std::size_t pos = 0;
+  bool connected = false;  // a CONNECT was decoded (require_connect_first)
   while (pos < s.size()) {
     const bytes_view rest(s.data() + pos, s.size() - pos);
-    const auto h = peek_header(rest, fo.rules);
+    if (fo.require_connect_first) {
+      // [MQTT-3.1.0-1] and [MQTT-3.1.0-2], from the first byte alone.
+      const bool is_connect = (static_cast<std::uint8_t>(rest[0]) >> 4) == 1;
+      if (connected == is_connect) {
+        const errc e = connected ? errc::second_connect : errc::first_packet_not_connect;
+        ref.events.push_back({std::nullopt, {e, pos}, pos});
+        ref.sticky = true;
+        return ref;
+      }
+    }
+    const auto h = peek_header(rest, v, fo.rules);
     if (!h) {
       if (h.code() == errc::incomplete) break;
       ref.events.push_back({std::nullopt, {h.code(), pos}, pos + h.error().offset});
@@ -82,6 +94,10 @@ reference decode_loop(std::string_view s, protocol_version v, const framer_optio
     }
     ref.events.push_back({d->pkt, {}, 0});
     pos += d->size;
+    if (fo.require_connect_first && std::holds_alternative<connect>(d->pkt)) {
+      connected = true;
+      v = std::get<connect>(d->pkt).protocol;  // the server speaks the client's version from now
+    }
   }
   ref.partial = pos < s.size();
   ref.stopped = pos;
@@ -201,10 +217,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fo.rules = fuzz::options_from(static_cast<std::uint8_t>(config >> 1));
   if (config & 0x40u) fo.max_packet_size = 16;
   fo.skip_oversized = (config & 0x80u) != 0;
+  fo.require_connect_first = (last & 0x80u) != 0;
 
   // Bits 5-7 of the last byte pick the framer: the growable one, or a fixed buffer, which also
   // caps the packet size at its capacity.
-  switch (last >> 5) {
+  switch ((last >> 5) & 0x03u) {
     case 1:
     case 2: {
       constexpr std::size_t n = 200;

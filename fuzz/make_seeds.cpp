@@ -44,8 +44,8 @@ std::vector<std::pair<std::string, packet>> packets(protocol_version v) {
                          last_will{"dead/clients/c1", "gone\x00\xff"sv, qos_level::exactly_once, true},
                          "user", "pass\x01\x02"sv}});
   out.push_back({"connect-user", connect{v, true, 10, "u", {}, "name", {}}});
-  out.push_back({"connack", connack{!v31, 0}});
-  out.push_back({"connack-refused", connack{false, 5}});
+  out.push_back({"connack", connack{!v31, connect_return_code::accepted}});
+  out.push_back({"connack-refused", connack{false, connect_return_code::not_authorized}});
   out.push_back({"publish-qos0", publish{false, qos_level::at_most_once, false, "a/b", {}, "hi"}});
   out.push_back({"publish-qos1", publish{true, qos_level::at_least_once, true, "a/b/c", 1, "payload"}});
   out.push_back({"publish-qos2", publish{false, qos_level::exactly_once, false, "t", 0xFFFF, ""}});

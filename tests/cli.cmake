@@ -32,3 +32,7 @@ add_test(NAME "cli: a large stream decodes in constant memory"
          COMMAND "${MQTTWIRE_BASH}" "${CMAKE_CURRENT_LIST_DIR}/cli/large-input.sh"
                  "$<TARGET_FILE:mqttwire_cli>" "$<TARGET_FILE:cli_feed>")
 set_tests_properties("cli: a large stream decodes in constant memory" PROPERTIES TIMEOUT 600)
+add_test(NAME "cli: garbage is refused at once, with the stream still open"
+         COMMAND "${MQTTWIRE_BASH}" "${CMAKE_CURRENT_LIST_DIR}/cli/at-once.sh"
+                 "$<TARGET_FILE:mqttwire_cli>")
+set_tests_properties("cli: garbage is refused at once, with the stream still open" PROPERTIES TIMEOUT 60)

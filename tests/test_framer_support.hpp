@@ -100,8 +100,9 @@ class stream_builder {
       }
       case 1: {
         connack c{};
-        c.return_code = static_cast<std::uint8_t>(r_(6));
-        c.session_present = v_ == protocol_version::v3_1_1 && c.return_code == 0 && r_.coin();
+        c.return_code = static_cast<connect_return_code>(r_(6));
+        c.session_present =
+            v_ == protocol_version::v3_1_1 && c.return_code == connect_return_code::accepted && r_.coin();
         return c;
       }
       case 2:

@@ -26,12 +26,16 @@ mqttwire::result<mqttwire::decoded> decode(std::string_view wire, protocol_versi
 
 // ---- the documented decode-but-not-encode cases (fuzz/fuzz_decode.cpp, allowed_refusal) ----
 
-TEST_CASE("fuzz oracle: a QoS 0 PUBLISH with DUP decodes by default but is never encoded") {
+TEST_CASE("fuzz oracle: a QoS 0 PUBLISH with DUP decodes only when tolerated, never encoded") {
   constexpr auto wire = "\x38\x05" "\x00\x03" "a/b"sv;  // DUP, QoS 0; topic "a/b"
-  const auto d = decode(wire, protocol_version::v3_1_1);
-  REQUIRE(d);
-  CHECK(mqttwire::validate(d->pkt) == errc::dup_with_qos0);
-  CHECK(decode(wire, protocol_version::v3_1_1, options::strictest()).code() == errc::dup_with_qos0);
+  for (const protocol_version v : {protocol_version::v3_1_1, protocol_version::v3_1}) {
+    // 3.1 tolerates it by default, 3.1.1 only when told to.
+    const auto d = decode(wire, v, v == protocol_version::v3_1 ? options{} : options::tolerant());
+    REQUIRE(d);
+    CHECK(mqttwire::validate(d->pkt, v) == errc::dup_with_qos0);
+    CHECK(decode(wire, v, options::strictest()).code() == errc::dup_with_qos0);
+  }
+  CHECK(decode(wire, protocol_version::v3_1_1).code() == errc::dup_with_qos0);
 }
 
 TEST_CASE("fuzz oracle: an empty 3.1 SUBSCRIBE / UNSUBSCRIBE decodes tolerantly only") {
@@ -47,9 +51,10 @@ TEST_CASE("fuzz oracle: an empty 3.1 SUBSCRIBE / UNSUBSCRIBE decodes tolerantly 
   }
 }
 
-TEST_CASE("fuzz oracle: CONNACK with Session Present and a refusal decodes unless strict") {
+TEST_CASE("fuzz oracle: CONNACK with Session Present and a refusal decodes only when tolerated") {
   constexpr auto wire = "\x20\x02" "\x01" "\x05"sv;  // SP=1, return code 5
-  const auto d = decode(wire, protocol_version::v3_1_1);
+  CHECK(decode(wire, protocol_version::v3_1_1).code() == errc::session_present_with_error);
+  const auto d = decode(wire, protocol_version::v3_1_1, options::tolerant());
   REQUIRE(d);
   CHECK(mqttwire::validate(d->pkt) == errc::session_present_with_error);
   CHECK(decode(wire, protocol_version::v3_1_1, options::strictest()).code() ==

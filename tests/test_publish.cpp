@@ -96,7 +96,7 @@ TEST_CASE("publish: a payload that makes the packet exceed 268,435,455 bytes is 
   const publish over_limit{.qos = q1, .topic = "t", .packet_id = 1,
                            .payload = unread_payload(largest_payload + 1)};
   CHECK(validate(at_limit) == errc::success);
-  CHECK(encoded_size(at_limit) == max_packet_size);
+  CHECK(*encoded_size(at_limit) == max_packet_size);
   CHECK(validate(over_limit) == errc::packet_too_large);
 
   // encode refuses before touching the (too small) buffer.

@@ -46,7 +46,7 @@ const packet all_types[] = {
             .will = last_will{.topic = "dev1/status", .payload = "offline",
                               .qos = qos_level::at_least_once, .retain = true},
             .username = "user", .password = "secret"},
-    connack{.session_present = false, .return_code = 0},
+    connack{.session_present = false, .return_code = connect_return_code::accepted},
     publish{.dup = false, .qos = qos_level::exactly_once, .retain = false,
             .topic = "sensors/1/temp", .packet_id = 7, .payload = "21.5"},
     puback{.packet_id = 7},
@@ -121,7 +121,7 @@ TEST_CASE("readme: encode every packet type, then decode the stream") {
   std::vector<char> stream;
   for (const packet& p : all_types) {
     // Either size a buffer exactly and encode into it (all or nothing)...
-    std::vector<char> buffer(encoded_size(p));
+    std::vector<char> buffer(*encoded_size(p));
     const result<std::size_t> written = encode(p, std::span<char>(buffer));
     if (!written) {
       // written.code() is an errc such as errc::packet_id_zero; nothing was written.
@@ -201,7 +201,7 @@ TEST_CASE("readme: error handling") {
     const error e = d.error();             // e.code == errc::empty_subscription_list
     std::string_view name = to_string(e.code);  // "empty_subscription_list" (stable)
     std::string_view rule = rule_of(e.code);    // "[MQTT-3.8.3-3]"
-    std::size_t where = e.offset;               // 4: byte index in `bad`
+    std::size_t where = e.offset;               // 1: the Remaining Length says so
     std::error_code ec = e.code;                // for Asio and friends: category "mqttwire"
     static_cast<void>(name), static_cast<void>(rule), static_cast<void>(where);
     static_cast<void>(ec);
@@ -229,14 +229,14 @@ TEST_CASE("readme: error handling") {
   errc refused = validate(publish{.topic = "a/+"});  // errc::wildcard_in_topic_name
   // end snippet
   REQUIRE_FALSE(d);
-  CHECK(d.error() == error{errc::empty_subscription_list, 4});
+  CHECK(d.error() == error{errc::empty_subscription_list, 1});
   CHECK(to_string(d.code()) == "empty_subscription_list");
   CHECK(rule_of(d.code()) == "[MQTT-3.8.3-3]");
   REQUIRE_FALSE(c);
   CHECK(connack_for(c.code()) == connect_return_code::unacceptable_protocol_version);
   CHECK(connack_code_for(hello_31) == connect_return_code::identifier_rejected);
   CHECK(answer == connect_return_code::accepted);
-  CHECK(s.error() == error{errc::empty_subscription_list, 4});
+  CHECK(s.error() == error{errc::empty_subscription_list, 1});
   CHECK(decode(std::span<const char>(bad), protocol_version::v3_1));  // tolerated by default
   CHECK(refused == errc::wildcard_in_topic_name);
 }

@@ -53,7 +53,7 @@ TEST_CASE("response: decoded CONNECTs of spec §7 rows 53 and 54 decode, then ge
   CHECK(connack_code_for(std::get<connect>(row54->pkt), {.accept_long_3_1_client_ids = true}) ==
         accepted);
   // The answer the spec gives for REFUSE(2): 20 02 00 02.
-  const connack reply{.return_code = static_cast<std::uint8_t>(identifier_rejected)};
+  const connack reply{.return_code = identifier_rejected};
   CHECK(encode_both(reply).bytes == "\x20\x02\x00\x02"sv);
 }
 
@@ -82,6 +82,59 @@ TEST_CASE("response: [MQTT-2.3.1-7] UNSUBACK carries the UNSUBSCRIBE's packet id
   const unsubscribe request{.packet_id = 10, .topic_filters = filters_ab_cd};
   CHECK(check_reply(request, unsuback{.packet_id = 10}) == errc::success);
   CHECK(check_reply(request, unsuback{.packet_id = 11}) == errc::packet_id_mismatch);
+}
+
+
+TEST_CASE("response: answer_connect gives the whole CONNACK for a decoded CONNECT") {
+  using enum connect_return_code;
+  const connect fresh{.clean_session = true, .client_id = "c1"};
+  const connect resuming{.clean_session = false, .client_id = "c1"};
+  const connect resuming_31{.protocol = protocol_version::v3_1, .clean_session = false,
+                            .client_id = "c1"};
+  // [MQTT-3.2.2-1]: Clean Session 1 never has a session present, even if one was held.
+  CHECK(answer_connect(fresh, true) == connack{.session_present = false, .return_code = accepted});
+  // [MQTT-3.2.2-2] / [MQTT-3.2.2-3]: Clean Session 0 says whether the server had one.
+  CHECK(answer_connect(resuming, true) == connack{.session_present = true, .return_code = accepted});
+  CHECK(answer_connect(resuming, false) == connack{.session_present = false, .return_code = accepted});
+  // MQTT 3.1 has no Session Present: the answer must stay encodable for 3.1.
+  const connack ack_31 = answer_connect(resuming_31, true);
+  CHECK(ack_31 == connack{.session_present = false, .return_code = accepted});
+  CHECK(validate(ack_31, protocol_version::v3_1) == errc::success);
+  // [MQTT-3.2.2-4]: a refusal never has Session Present, whoever refuses.
+  CHECK(answer_connect(resuming, true, bad_username_or_password) ==
+        connack{.session_present = false, .return_code = bad_username_or_password});
+  const connect empty_id{.clean_session = false, .client_id = ""};  // [MQTT-3.1.3-8]
+  CHECK(answer_connect(empty_id, true) ==
+        connack{.session_present = false, .return_code = identifier_rejected});
+  // The packet's own refusal wins over the caller's (it is checked first).
+  CHECK(answer_connect(empty_id, true, not_authorized).return_code == identifier_rejected);
+  // The bytes: 20 02 01 00.
+  CHECK(encode_both(answer_connect(resuming, true)).bytes == "\x20\x02\x01\x00"sv);
+}
+
+TEST_CASE("response: suback_code_for grants the lower QoS or refuses, per version") {
+  using enum qos_level;
+  CHECK(*suback_code_for(exactly_once, at_least_once) == suback_code::granted_qos1);
+  CHECK(*suback_code_for(at_most_once, exactly_once) == suback_code::granted_qos0);
+  CHECK(*suback_code_for(exactly_once, exactly_once) == suback_code::granted_qos2);
+  CHECK(*suback_code_for(at_least_once, exactly_once, protocol_version::v3_1) ==
+        suback_code::granted_qos1);
+  CHECK(*suback_code_for(at_least_once, std::nullopt) == suback_code::failure);
+  // MQTT 3.1 has no failure code: refusing there is an error, not an unencodable SUBACK.
+  CHECK(suback_code_for(at_least_once, std::nullopt, protocol_version::v3_1).error() ==
+        error{errc::invalid_suback_return_code, 0});
+  // Every code it gives is one validate accepts in that version.
+  for (const protocol_version v : {protocol_version::v3_1_1, protocol_version::v3_1}) {
+    for (const qos_level asked : {at_most_once, at_least_once, exactly_once}) {
+      for (const std::optional<qos_level> cap : {std::optional<qos_level>{}, std::optional{at_most_once},
+                                                 std::optional{at_least_once}, std::optional{exactly_once}}) {
+        const auto code = suback_code_for(asked, cap, v);
+        if (!code) continue;
+        const std::uint8_t one[] = {*code};
+        CHECK(validate(suback{.packet_id = 1, .return_codes = one}, v) == errc::success);
+      }
+    }
+  }
 }
 
 }  // namespace mqttwire_test

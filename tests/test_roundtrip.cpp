@@ -30,7 +30,7 @@ const sample samples[] = {
              .will = last_will{.topic = "w/t", .payload = "", .qos = q2, .retain = true}}},
     {"connack accepted", in::both, connack{}},
     {"connack session present", in::v3_1_1, connack{.session_present = true}},
-    {"connack bad credentials", in::both, connack{.return_code = 4}},
+    {"connack bad credentials", in::both, connack{.return_code = rc::bad_username_or_password}},
     {"publish QoS 0", in::both, publish{.topic = "a", .payload = "p"}},
     {"publish QoS 1 retained", in::both,
      publish{.qos = q1, .retain = true, .topic = "x/y", .packet_id = 65535}},
@@ -63,7 +63,7 @@ TEST_CASE("roundtrip: decode(encode(p)) == p for every packet type in each versi
       seen[s.pkt.index()] = true;
       const auto e = encode_both(s.pkt, v);
       REQUIRE(e.ec == errc::success);
-      CHECK(e.bytes.size() == encoded_size(s.pkt));
+      CHECK(e.bytes.size() == *encoded_size(s.pkt, v));
       const auto d = decode(bytes_view(e.bytes), v);
       REQUIRE(d);
       CHECK(d->size == e.bytes.size());
@@ -110,6 +110,23 @@ TEST_CASE("roundtrip: non-canonical vectors keep their meaning through encode an
     }
   }
   CHECK(checked > 15);
+}
+
+TEST_CASE("encoded_size: takes the version and reports what encode would refuse") {
+  static constexpr std::uint8_t failure[] = {suback_code::failure};
+  const suback refused{.packet_id = 1, .return_codes = failure};
+  CHECK(*encoded_size(refused, v311) == 5);
+  CHECK(encoded_size(refused, v31).error() == error{errc::invalid_suback_return_code, 0});
+  CHECK(encoded_size(publish{.topic = "a/+"}).error() == error{errc::wildcard_in_topic_name, 0});
+  CHECK(encoded_size(packet{pubrel{.packet_id = 1, .dup = true}}, v311).error() ==
+        error{errc::dup_not_allowed, 0});
+  CHECK(*encoded_size(packet{pubrel{.packet_id = 1, .dup = true}}, v31) == 4);
+  // Options count too: a control character is refused only when asked.
+  const publish bell{.topic = "a\x07"};
+  CHECK(*encoded_size(bell) == 6);
+  CHECK(encoded_size(bell, v311, strict_chars).error() == error{errc::control_character, 0});
+  // Usable in constant expressions.
+  static_assert(*encoded_size(pingreq{}) == 2);
 }
 
 }  // namespace mqttwire_test

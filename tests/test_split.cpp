@@ -105,7 +105,7 @@ TEST_CASE("split: the fixed header alone tells how many bytes the packet needs")
       result<frame_header> h = error{errc::incomplete, 0};
       for (; n <= row.wire.size(); ++n) {
         const exact_buffer in(row.wire.substr(0, n));
-        h = peek_header(in.view(), row.opts);
+        h = peek_header(in.view(), v, row.opts);
         if (h || h.code() != errc::incomplete) break;
         CHECK(h.error().offset == n);
       }

@@ -32,19 +32,24 @@ TEST_CASE("wire: Remaining Length edges decode from the fixed header alone") {
     std::string header(1, '\x30');
     header += c.bytes;
     const auto h = peek_header(bytes_view(header));
+    if (c.value < 3) {
+      // A QoS 0 PUBLISH needs 3 bytes for its topic: the header alone refuses less (spec §2.7).
+      CHECK(h.error() == error{errc::impossible_remaining_length, 1});
+      CHECK(decode(bytes_view(header)).error() == error{errc::impossible_remaining_length, 1});
+      continue;
+    }
     REQUIRE(h);
     CHECK(h->type == packet_type::publish);
     CHECK(h->remaining_length == c.value);
     CHECK(h->header_size == 1 + c.bytes.size());
     CHECK(h->size() == 1 + c.bytes.size() + c.value);
     // Strict mode accepts every minimal encoding.
-    CHECK(peek_header(bytes_view(header), strict_len));
+    CHECK(peek_header(bytes_view(header), v311, strict_len));
     // decode needs the whole packet: with only the header it is incomplete (or, for RL 0 of a
     // PUBLISH, too short for a topic).
     const auto d = decode(bytes_view(header));
     REQUIRE_FALSE(d);
-    CHECK(d.error() == (c.value == 0 ? error{errc::packet_too_short, 2}
-                                     : error{errc::incomplete, header.size()}));
+    CHECK(d.error() == error{errc::incomplete, header.size()});
   }
 }
 
@@ -54,7 +59,7 @@ TEST_CASE("wire: the encoder writes every Remaining Length edge in its shortest 
     INFO("value " << c.value);
     const publish p{.topic = "t", .payload = unread(c.value - 3)};
     REQUIRE(validate(p) == errc::success);
-    CHECK(encoded_size(p) == 1 + c.bytes.size() + c.value);
+    CHECK(*encoded_size(p) == 1 + c.bytes.size() + c.value);
     std::array<char, 8> head{};
     const auto r = encode_publish_head(p, std::span<char>(head));
     REQUIRE(r);

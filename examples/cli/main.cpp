@@ -24,7 +24,7 @@ constexpr int exit_incomplete = 2;
 constexpr int exit_usage = 64;
 
 constexpr std::string_view usage_text =
-    "usage: mqttwire decode [--protocol 3.1|3.1.1] [--hex] [--strict]\n"
+    "usage: mqttwire decode [--protocol 3.1|3.1.1] [--hex] [--strict] [--tolerant]\n"
     "       mqttwire encode [--protocol 3.1|3.1.1] [--hex] [--strict]\n"
     "       mqttwire --help | --version\n"
     "\n"
@@ -36,6 +36,9 @@ constexpr std::string_view usage_text =
     "  --hex         decode: stdin is hex text (white space ignored);\n"
     "                encode: write one lowercase hex line per packet instead of raw bytes\n"
     "  --strict      also apply every optional check (mqttwire::options::strictest())\n"
+    "  --tolerant    decode: show 3.1.1 packets that break a sender rule (DUP on QoS 0,\n"
+    "                CONNACK reserved bits or Session Present with a refusal) instead of\n"
+    "                rejecting them (mqttwire::options::tolerant())\n"
     "\n"
     "A malformed packet prints {\"error\": \"<code>\", \"offset\": N} and exits 1; input that\n"
     "ends inside a packet prints {\"error\": \"incomplete\", \"offset\": N} and exits 2. An\n"
@@ -79,7 +82,15 @@ std::optional<int> parse_args(int argc, char** argv, settings& s) {
     if (arg == "--hex") {
       s.hex = true;
     } else if (arg == "--strict") {
-      s.rules = mqttwire::options::strictest();
+      const mqttwire::options strict = mqttwire::options::strictest();
+      s.rules.reject_non_minimal_length = strict.reject_non_minimal_length;
+      s.rules.reject_control_characters = strict.reject_control_characters;
+      s.rules.strict_3_1 = strict.strict_3_1;
+    } else if (arg == "--tolerant") {
+      const mqttwire::options tolerant = mqttwire::options::tolerant();
+      s.rules.tolerate_dup_with_qos0 = tolerant.tolerate_dup_with_qos0;
+      s.rules.tolerate_connack_reserved_flags = tolerant.tolerate_connack_reserved_flags;
+      s.rules.tolerate_session_present_with_error = tolerant.tolerate_session_present_with_error;
     } else if (arg == "--protocol") {
       if (i + 1 == argc) return usage_error("--protocol needs a value: 3.1 or 3.1.1");
       protocol = argv[++i];
@@ -218,7 +229,7 @@ bool encode_line(std::string_view line, std::uint64_t number, const settings& s,
     return true;
   }
   std::string bytes;
-  bytes.reserve(mqttwire::encoded_size(*p));
+  bytes.reserve(*mqttwire::encoded_size(*p, s.version, s.rules));
   static_cast<void>(mqttwire::encode_to(*p, std::back_inserter(bytes), s.version, s.rules));
   mqttwire_cli::json::writer::append_hex(out, bytes);
   out.push_back('\n');

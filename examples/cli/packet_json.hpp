@@ -67,7 +67,7 @@ inline void write_fields(json::writer& w, const mqttwire::connack& c) {
   w.key("session_present");
   w.boolean(c.session_present);
   w.key("return_code");
-  w.number(c.return_code);
+  w.number(static_cast<std::uint8_t>(c.return_code));
 }
 
 inline void write_fields(json::writer& w, const mqttwire::publish& p) {
@@ -477,7 +477,8 @@ inline std::optional<mqttwire::packet> packet_from_json(const json::value& v, mq
   } else if (t == "connack") {
     connack c{};
     c.session_present = f.boolean("session_present", false);
-    c.return_code = static_cast<std::uint8_t>(f.integer("return_code", detail::max_u8, std::nullopt));
+    c.return_code = static_cast<connect_return_code>(
+        f.integer("return_code", detail::max_u8, std::nullopt));
     p = c;
   } else if (t == "publish") {
     p = detail::read_publish(f, store);

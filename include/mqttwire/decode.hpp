@@ -31,16 +31,110 @@ struct frame_header {
   friend constexpr bool operator==(const frame_header&, const frame_header&) = default;
 };
 
-/// Reads the fixed header from the front of `in`: needs 2 to 5 bytes, whatever the packet's
-/// size, so a reader learns how many bytes to wait for. Errors: incomplete (offset = in.size()),
-/// reserved_packet_type (0), malformed_remaining_length (4: a fourth length byte that still has
-/// its continuation bit), non_minimal_remaining_length (1; only with
-/// options::reject_non_minimal_length). Flag bits are checked by `decode`, which knows the version.
-constexpr result<frame_header> peek_header(bytes_view in, const options& opts = {}) noexcept {
+namespace detail {
+
+// Fixed-header flags of every packet but PUBLISH and CONNECT (spec reference §2.3, §2.4).
+constexpr bool flags_allowed(packet_type t, std::uint8_t flags, protocol_version v,
+                             const options& opts) noexcept {
+  const std::uint8_t required = canonical_flags(t);
+  if (flags == required) return true;
+  if (v == protocol_version::v3_1) {
+    if (!opts.strict_3_1) return true;  // 3.1 §2.6: unused bits carry no receiver rule
+    return may_carry_dup_in_3_1(t) && flags == (required | 0x08u);  // a retransmission
+  }
+  return false;
+}
+
+// Everything the first byte alone proves wrong, under the rules of version `v`.
+constexpr errc check_first_byte(std::uint8_t first, protocol_version v,
+                                const options& opts) noexcept {
+  const unsigned type = first >> 4;
+  const auto flags = static_cast<std::uint8_t>(first & 0x0Fu);
+  if (type == 0 || type == 15) return errc::reserved_packet_type;
+  const auto t = static_cast<packet_type>(type);
+  if (t == packet_type::publish) {
+    const unsigned qos = (flags >> 1) & 0x03u;
+    if (qos == 3) return errc::invalid_qos;  // [MQTT-3.3.1-4]; 3.1 calls it reserved
+    if (qos == 0 && (flags & 0x08u) != 0) {
+      // [MQTT-3.3.1-2] is a sender rule, so [MQTT-4.8.0-1] makes the 3.1.1 receiver close; 3.1
+      // only calls DUP meaningless without QoS, so its tolerant mode lets it through.
+      const bool reject = v == protocol_version::v3_1_1 ? !opts.tolerate_dup_with_qos0
+                                                         : opts.strict_3_1;
+      if (reject) return errc::dup_with_qos0;
+    }
+    return errc::success;
+  }
+  if (t == packet_type::connect) {
+    // CONNECT names its version only inside the body: 3.1.1 requires 0000 ([MQTT-2.2.2-2]), a
+    // tolerant 3.1 decoder ignores the bits; strict_3_1 requires 0000 of both.
+    return opts.strict_3_1 && flags != 0 ? errc::invalid_fixed_header_flags : errc::success;
+  }
+  return flags_allowed(t, flags, v, opts) ? errc::success : errc::invalid_fixed_header_flags;
+}
+
+// Whether a body of `length` bytes can hold a packet of this type at all (spec reference §2.7):
+// fixed layouts have one size, the others a least size. Only the fixed header is needed, so a
+// stream reader refuses such a packet before waiting for its body. A list packet whose body is
+// just its packet id breaks the rule that names the empty list, so that code is given.
+constexpr errc check_length(packet_type t, std::uint8_t flags, std::uint32_t length,
+                            protocol_version v, const options& opts) noexcept {
+  constexpr errc ok = errc::success;
+  constexpr errc impossible = errc::impossible_remaining_length;
+  // 3.1 is silent on empty SUBSCRIBE/UNSUBSCRIBE lists and the tolerant mode accepts them.
+  const bool lists_required = v == protocol_version::v3_1_1 || opts.strict_3_1;
+  switch (t) {
+    // protocol name (6 or 8), level, flags, keep alive, client id prefix (the id may be empty)
+    case packet_type::connect: return length >= 12 ? ok : impossible;
+    case packet_type::connack:
+    case packet_type::puback:
+    case packet_type::pubrec:
+    case packet_type::pubrel:
+    case packet_type::pubcomp:
+    case packet_type::unsuback: return length == 2 ? ok : impossible;
+    // a topic of at least one byte ([MQTT-4.7.3-1]), and a packet id unless QoS is 0
+    case packet_type::publish: return length >= ((flags & 0x06u) != 0 ? 5u : 3u) ? ok : impossible;
+    // packet id, then filters of at least one byte with a QoS byte each ([MQTT-3.8.3-3])
+    case packet_type::subscribe:
+      if (length >= 6) return ok;
+      if (length != 2) return impossible;
+      return lists_required ? errc::empty_subscription_list : ok;
+    case packet_type::suback:  // packet id and at least one return code
+      if (length >= 3) return ok;
+      return length == 2 ? errc::empty_return_code_list : impossible;
+    case packet_type::unsubscribe:  // packet id, then filters of at least one byte ([MQTT-3.10.3-2])
+      if (length >= 5) return ok;
+      if (length != 2) return impossible;
+      return lists_required ? errc::empty_unsubscribe_list : ok;
+    case packet_type::pingreq:
+    case packet_type::pingresp:
+    case packet_type::disconnect: return length == 0 ? ok : impossible;
+  }
+  return impossible;
+}
+
+}  // namespace detail
+
+/// Reads the fixed header from the front of `in` and checks what it alone can prove, under the
+/// rules of version `v` and `opts` (as `decode` would): needs 1 to 5 bytes, whatever the packet's
+/// size, so a reader learns how many bytes to wait for and refuses garbage without waiting for
+/// the body it announces. Errors, each as soon as the bytes that prove it are there:
+/// incomplete (offset = in.size()); at offset 0 reserved_packet_type, invalid_fixed_header_flags,
+/// invalid_qos, dup_with_qos0; malformed_remaining_length (4: a fourth length byte that still has
+/// its continuation bit); at offset 1 non_minimal_remaining_length (only with
+/// options::reject_non_minimal_length) and impossible_remaining_length (a fixed-size packet of
+/// another size, or a body too short for the type: spec reference §2.7), or for a list packet
+/// whose body is only its packet id empty_subscription_list, empty_unsubscribe_list or
+/// empty_return_code_list.
+constexpr result<frame_header> peek_header(bytes_view in,
+                                           protocol_version v = protocol_version::v3_1_1,
+                                           const options& opts = {}) noexcept {
   if (in.empty()) return error{errc::incomplete, 0};
   const std::uint8_t first = detail::u8(in[0]);
-  const unsigned type = first >> 4;
-  if (type == 0 || type == 15) return error{errc::reserved_packet_type, 0};
+  if (const errc e = detail::check_first_byte(first, v, opts); e != errc::success) {
+    return error{e, 0};
+  }
+  const auto type = static_cast<packet_type>(first >> 4);
+  const auto flags = static_cast<std::uint8_t>(first & 0x0Fu);
   std::uint32_t value = 0;
   for (std::size_t i = 0; i < 4; ++i) {
     if (in.size() <= 1 + i) return error{errc::incomplete, in.size()};
@@ -51,8 +145,10 @@ constexpr result<frame_header> peek_header(bytes_view in, const options& opts = 
       if (opts.reject_non_minimal_length && i > 0 && b == 0) {
         return error{errc::non_minimal_remaining_length, 1};
       }
-      return frame_header{static_cast<packet_type>(type), static_cast<std::uint8_t>(first & 0x0Fu),
-                          value, static_cast<std::uint8_t>(2 + i)};
+      if (const errc e = detail::check_length(type, flags, value, v, opts); e != errc::success) {
+        return error{e, 1};
+      }
+      return frame_header{type, flags, value, static_cast<std::uint8_t>(2 + i)};
     }
   }
   // Both versions cap the field at four bytes, so a continuation bit here is already fatal.
@@ -170,18 +266,6 @@ constexpr error check_topic_filter(std::string_view filter, std::size_t prefix_o
   return {};
 }
 
-// Fixed-header flags of every packet but PUBLISH and CONNECT (spec reference §2.3, §2.4).
-constexpr error check_flags(packet_type t, std::uint8_t flags, protocol_version v,
-                            const options& opts) noexcept {
-  const std::uint8_t required = canonical_flags(t);
-  if (flags == required) return {};
-  if (v == protocol_version::v3_1) {
-    if (!opts.strict_3_1) return {};  // 3.1 §2.6: unused bits carry no receiver rule
-    if (may_carry_dup_in_3_1(t) && flags == (required | 0x08u)) return {};  // a retransmission
-  }
-  return {errc::invalid_fixed_header_flags, 0};
-}
-
 // DUP of PUBREL/SUBSCRIBE/UNSUBSCRIBE: meaningful in 3.1 only (3.1.1 requires flags 0010).
 constexpr bool dup_of(std::uint8_t flags, protocol_version v) noexcept {
   return v == protocol_version::v3_1 && (flags & 0x08u) != 0;
@@ -233,8 +317,8 @@ constexpr result<decoded> decode_connect(body_reader& r, std::uint8_t fixed_flag
   if (level != static_cast<std::uint8_t>(v)) return error{errc::unsupported_protocol_level, level_at};
   c.protocol = v;
   // The version is known only now: 3.1.1 requires flags 0000 ([MQTT-2.2.2-2]).
-  if (const error e = check_flags(packet_type::connect, fixed_flags, v, opts); e.code != errc::success) {
-    return e;
+  if (!flags_allowed(packet_type::connect, fixed_flags, v, opts)) {
+    return error{errc::invalid_fixed_header_flags, 0};
   }
 
   const std::size_t flags_at = r.pos();
@@ -308,16 +392,17 @@ constexpr result<decoded> decode_connack(body_reader& r, protocol_version v,
   if (const error e = r.read_u8(code); e.code != errc::success) return e;
   connack c{};
   if (v == protocol_version::v3_1_1) {  // 3.1 ignores byte 1 ("topic name compression response")
-    if (opts.strict_connack && (ack_flags & 0xFEu) != 0) {
+    // Sender MUSTs, so [MQTT-4.8.0-1] makes the receiver close unless told to tolerate them.
+    if (!opts.tolerate_connack_reserved_flags && (ack_flags & 0xFEu) != 0) {
       return error{errc::connack_reserved_flags, flags_at};
     }
     c.session_present = (ack_flags & 0x01u) != 0;
   }
   if (code > 5) return error{errc::invalid_connack_return_code, code_at};
-  if (opts.strict_connack && c.session_present && code != 0) {
+  if (!opts.tolerate_session_present_with_error && c.session_present && code != 0) {
     return error{errc::session_present_with_error, flags_at};
   }
-  c.return_code = code;
+  c.return_code = static_cast<connect_return_code>(code);
   if (const error e = r.expect_end(); e.code != errc::success) return e;
   return done(c, size);
 }
@@ -325,12 +410,11 @@ constexpr result<decoded> decode_connack(body_reader& r, protocol_version v,
 constexpr result<decoded> decode_publish(body_reader& r, std::uint8_t flags, protocol_version v,
                                          const options& opts, std::size_t size) noexcept {
   publish p{};
+  // peek_header has checked the QoS and DUP bits.
   const unsigned qos = (flags >> 1) & 0x03u;
-  if (qos == 3) return error{errc::invalid_qos, 0};
   p.qos = static_cast<qos_level>(qos);
   p.dup = (flags & 0x08u) != 0;
   p.retain = (flags & 0x01u) != 0;
-  if (p.dup && qos == 0 && opts.reject_dup_with_qos0) return error{errc::dup_with_qos0, 0};
   std::size_t at = 0;
   if (const error e = r.read_prefixed(p.topic, at); e.code != errc::success) return e;
   if (const error e = check_topic_name(p.topic, at, v, opts); e.code != errc::success) return e;
@@ -406,12 +490,9 @@ constexpr result<decoded> decode_unsubscribe(body_reader& r, std::uint8_t flags,
   return done(u, size);
 }
 
+// Precondition: peek_header accepted `h` (its flags and length are possible for the type).
 constexpr result<decoded> decode_body(const frame_header& h, body_reader& r, protocol_version v,
                                      const options& opts) noexcept {
-  // PUBLISH flags carry DUP/QoS/RETAIN; CONNECT's rule depends on the version inside it.
-  if (h.type != packet_type::publish && h.type != packet_type::connect) {
-    if (const error e = check_flags(h.type, h.flags, v, opts); e.code != errc::success) return e;
-  }
   const std::size_t size = h.size();
   switch (h.type) {
     case packet_type::connect: return decode_connect(r, h.flags, opts, size);
@@ -443,7 +524,7 @@ constexpr result<decoded> decode_body(const frame_header& h, body_reader& r, pro
 /// where the fault was found; `connack_for(code)` says whether a server answers it with a CONNACK.
 constexpr result<decoded> decode(bytes_view in, protocol_version v = protocol_version::v3_1_1,
                                  const options& opts = {}) noexcept {
-  const result<frame_header> header = peek_header(in, opts);
+  const result<frame_header> header = peek_header(in, v, opts);
   if (!header) return header.error();
   const frame_header& h = *header;
   if (in.size() < h.size()) return error{errc::incomplete, in.size()};

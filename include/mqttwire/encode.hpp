@@ -97,6 +97,13 @@ constexpr errc check_body_size(std::size_t n) noexcept {
   return n > max_remaining_length ? errc::packet_too_large : errc::success;
 }
 
+// Bytes of the whole packet. Precondition: the packet validated (so the body fits a varint).
+template <class P>
+constexpr std::size_t packet_size(const P& p) noexcept {
+  const std::size_t body = body_size(p);
+  return 1 + varint_size(body) + body;
+}
+
 // ---- validation of each packet, with the decoder's strictest rules ----
 
 constexpr errc validate_packet(const connect& c, protocol_version, const options& opts) noexcept {
@@ -122,10 +129,11 @@ constexpr errc validate_packet(const connect& c, protocol_version, const options
 }
 
 constexpr errc validate_packet(const connack& c, protocol_version v, const options&) noexcept {
-  if (c.return_code > 5) return errc::invalid_connack_return_code;
+  // Reachable only through a cast: the enumerators are exactly the codes 0..5.
+  if (static_cast<unsigned>(c.return_code) > 5) return errc::invalid_connack_return_code;
   if (c.session_present) {
     if (v == protocol_version::v3_1) return errc::session_present_in_3_1;
-    if (c.return_code != 0) return errc::session_present_with_error;  // [MQTT-3.2.2-4]
+    if (c.return_code != connect_return_code::accepted) return errc::session_present_with_error;  // [MQTT-3.2.2-4]
   }
   return errc::success;
 }
@@ -266,7 +274,7 @@ template <class Sink>
 constexpr void write_packet(Sink& sink, const connack& c, protocol_version) {
   put_fixed_header(sink, 0x20, 2);
   sink.byte(c.session_present ? 1u : 0u);
-  sink.byte(c.return_code);
+  sink.byte(static_cast<unsigned>(c.return_code));
 }
 
 constexpr unsigned publish_first_byte(const publish& p) noexcept {
@@ -374,16 +382,18 @@ constexpr errc validate(const packet& p, protocol_version v = protocol_version::
   return std::visit([&](const auto& alt) { return detail::validate_packet(alt, v, opts); }, p);
 }
 
-/// Exact number of bytes `encode` writes for `p`. Precondition: validate(p) == success
-/// (otherwise the number is meaningless, though never undefined).
+/// Exact number of bytes `encode(p, out, v, opts)` writes, or the error it would refuse `p` with
+/// (validate()'s code, offset 0): size a buffer with `*encoded_size(p, v)`.
 template <packet_struct P>
-constexpr std::size_t encoded_size(const P& p) noexcept {
-  const std::size_t body = detail::body_size(p);
-  const std::size_t clamped = body > max_remaining_length ? max_remaining_length : body;
-  return 1 + detail::varint_size(clamped) + clamped;
+constexpr result<std::size_t> encoded_size(const P& p, protocol_version v = protocol_version::v3_1_1,
+                                           const options& opts = {}) noexcept {
+  if (const errc e = validate(p, v, opts); e != errc::success) return error{e, 0};
+  return detail::packet_size(p);
 }
-constexpr std::size_t encoded_size(const packet& p) noexcept {
-  return std::visit([](const auto& alt) { return encoded_size(alt); }, p);
+constexpr result<std::size_t> encoded_size(const packet& p,
+                                           protocol_version v = protocol_version::v3_1_1,
+                                           const options& opts = {}) noexcept {
+  return std::visit([&](const auto& alt) { return encoded_size(alt, v, opts); }, p);
 }
 
 /// Encodes `p` into `out`, all or nothing: on any error nothing is written. Returns the number
@@ -394,7 +404,7 @@ constexpr result<std::size_t> encode(const P& p, std::span<char> out,
                                      protocol_version v = protocol_version::v3_1_1,
                                      const options& opts = {}) noexcept {
   if (const errc e = validate(p, v, opts); e != errc::success) return error{e, 0};
-  const std::size_t n = encoded_size(p);
+  const std::size_t n = detail::packet_size(p);
   if (out.size() < n) return error{errc::buffer_too_small, 0};
   detail::span_sink sink{out.data()};
   detail::write_packet(sink, p, v);
@@ -433,7 +443,7 @@ constexpr auto encode_array() noexcept {
   static_assert(detail::packet_is_valid<code>::value,
                 "mqttwire::encode_array: the packet is invalid; the errc is named in "
                 "packet_is_valid<...> above (see mqttwire::validate)");
-  constexpr std::size_t size = code == errc::success ? encoded_size(P) : 1;
+  constexpr std::size_t size = code == errc::success ? detail::packet_size(P) : 1;
   std::array<char, size> bytes{};
   if constexpr (code == errc::success) {
     const auto written = encode(P, std::span<char>(bytes), V);
@@ -456,7 +466,7 @@ constexpr result<publish_head> encode_publish_head(const publish& p, std::span<c
                                                    protocol_version v = protocol_version::v3_1_1,
                                                    const options& opts = {}) noexcept {
   if (const errc e = validate(p, v, opts); e != errc::success) return error{e, 0};
-  const std::size_t total = encoded_size(p);
+  const std::size_t total = detail::packet_size(p);
   const std::size_t head = total - p.payload.size();
   if (out.size() < head) return error{errc::buffer_too_small, 0};
   detail::span_sink sink{out.data()};

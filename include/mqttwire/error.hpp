@@ -6,6 +6,7 @@
 #include "mqttwire/types.hpp"
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -30,6 +31,7 @@ enum class errc : std::uint8_t {
   non_minimal_remaining_length,
   invalid_fixed_header_flags,
   packet_too_large,
+  impossible_remaining_length,
   // structure inside a packet
   packet_too_short,
   trailing_bytes,
@@ -81,6 +83,9 @@ enum class errc : std::uint8_t {
   // checks of a reply against the request it answers
   packet_id_mismatch,
   return_code_count_mismatch,
+  // the order of packets on a connection
+  first_packet_not_connect,
+  second_connect,
 };
 
 /// What the library knows about one error code.
@@ -114,6 +119,9 @@ inline constexpr error_info error_table[] = {
     {errc::packet_too_large, "packet_too_large",
      "MQTT 3.1.1 §2.2.3 (Remaining Length at most 268,435,455); caller's maximum packet size",
      "the packet is larger than the protocol or the configured maximum allows"},
+    {errc::impossible_remaining_length, "impossible_remaining_length",
+     "MQTT 3.1.1 §3 and MQTT 3.1 §3 (fixed layouts and least sizes); [MQTT-4.8.0-1]",
+     "the Remaining Length is one this packet type can never have"},
     {errc::packet_too_short, "packet_too_short", "[MQTT-4.8.0-1]; MQTT 3.1.1 §2.2.3",
      "a field runs past the end given by the Remaining Length"},
     {errc::trailing_bytes, "trailing_bytes", "[MQTT-3.1.4-1]; MQTT 3.1.1 §3 fixed layouts",
@@ -154,7 +162,7 @@ inline constexpr error_info error_table[] = {
     {errc::invalid_connack_return_code, "invalid_connack_return_code",
      "MQTT 3.1.1 §3.2.2.3 (6..255 reserved); MQTT 3.1 §3.2", "the CONNACK return code is above 5"},
     {errc::connack_reserved_flags, "connack_reserved_flags",
-     "MQTT 3.1.1 §3.2.2.1 (bits 7-1 reserved; strict option)",
+     "MQTT 3.1.1 §3.2.2.1 (bits 7-1 reserved); [MQTT-4.8.0-1]",
      "a reserved bit of the CONNACK acknowledge flags is set"},
     {errc::session_present_with_error, "session_present_with_error", "[MQTT-3.2.2-4]",
      "Session Present is set in a CONNACK that refuses the connection"},
@@ -197,6 +205,10 @@ inline constexpr error_info error_table[] = {
      "the acknowledgement carries another packet identifier than the request"},
     {errc::return_code_count_mismatch, "return_code_count_mismatch", "[MQTT-3.8.4-5] [MQTT-3.9.3-1]",
      "the SUBACK has a different number of return codes than the SUBSCRIBE had filters"},
+    {errc::first_packet_not_connect, "first_packet_not_connect", "[MQTT-3.1.0-1]",
+     "the first packet a client sends on a connection must be CONNECT"},
+    {errc::second_connect, "second_connect", "[MQTT-3.1.0-2]",
+     "a client sent CONNECT a second time on one connection"},
 };
 
 constexpr bool error_table_is_in_order() noexcept {
@@ -279,6 +291,13 @@ class [[nodiscard]] result {
   }
   /// Shorthand for error().code.
   constexpr errc code() const noexcept { return error().code; }
+
+  /// Equal when both hold equal values or equal errors (as std::expected compares).
+  friend constexpr bool operator==(const result& a, const result& b) noexcept
+    requires std::equality_comparable<T>
+  {
+    return a.storage_ == b.storage_;
+  }
 
  private:
   std::variant<T, mqttwire::error> storage_;

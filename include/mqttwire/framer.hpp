@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -32,6 +33,12 @@ struct framer_options {
   bool skip_oversized = false;
   /// Decoding rules passed to peek_header() and decode().
   options rules = {};
+  /// For servers: the first packet of the stream must be CONNECT (otherwise
+  /// errc::first_packet_not_connect at its first byte, [MQTT-3.1.0-1]) and a second CONNECT is
+  /// errc::second_connect at its first byte ([MQTT-3.1.0-2]). Once the CONNECT is decoded, the
+  /// framer takes its protocol version for the packets after it, so the version given to the
+  /// constructor does not matter.
+  bool require_connect_first = false;
   friend constexpr bool operator==(const framer_options&, const framer_options&) = default;
 };
 
@@ -226,7 +233,29 @@ class basic_framer {
     begin_ += size;
     offset_ += size;
     have_header_ = false;
+    if (header_.type == packet_type::connect && opts_.require_connect_first) {
+      connected_ = true;
+      version_ = std::get<connect>(d->pkt).protocol;
+    }
     return std::move(d->pkt);
+  }
+
+  /// Calls `on_packet(const packet&)` for every complete packet buffered, in stream order, so a
+  /// reader does not write the `next()` loop itself. `on_packet` may return bool: false stops
+  /// the drain after that packet. Returns {success} when the buffered bytes are used up (feed
+  /// more), or the sticky error (or a packet_too_large report with skip_oversized), which ends
+  /// the drain. The packets' views live until the next prepare()/feed().
+  template <class F>
+  constexpr error drain(F&& on_packet) {
+    for (;;) {
+      result<packet> p = next();
+      if (!p) return p.code() == errc::incomplete ? error{} : p.error();
+      if constexpr (std::is_same_v<std::invoke_result_t<F&, const packet&>, bool>) {
+        if (!on_packet(std::as_const(*p))) return {};
+      } else {
+        on_packet(std::as_const(*p));
+      }
+    }
   }
 
   /// Stream offset of the next byte not yet returned as part of a packet (or skipped).
@@ -295,8 +324,16 @@ class basic_framer {
     const std::size_t held = end_ - begin_;
     // Retry only when new bytes arrived, so each header byte is looked at a bounded number of times.
     if (held == 0 || held == starved_at_) return;
+    if (opts_.require_connect_first) {
+      // The type nibble of the first byte is all it takes ([MQTT-3.1.0-1], [MQTT-3.1.0-2]).
+      const bool is_connect = (detail::u8(storage_.data()[begin_]) >> 4) ==
+                              static_cast<unsigned>(packet_type::connect);
+      if (!connected_ && !is_connect) return fail({errc::first_packet_not_connect, 0});
+      if (connected_ && is_connect) return fail({errc::second_connect, 0});
+    }
     stats_.header_bytes += std::min<std::size_t>(held, 5);
-    const result<frame_header> h = peek_header(bytes_view(storage_.data() + begin_, held), opts_.rules);
+    const result<frame_header> h =
+        peek_header(bytes_view(storage_.data() + begin_, held), version_, opts_.rules);
     if (!h) {
       if (h.code() == errc::incomplete) {
         starved_at_ = held;
@@ -376,6 +413,7 @@ class basic_framer {
   std::uint64_t skip_ = 0;           // bytes of an oversized packet still to discard
   frame_header header_{};            // the pending packet's header, once readable
   bool have_header_ = false;
+  bool connected_ = false;           // a CONNECT was returned (require_connect_first)
   std::size_t starved_at_ = 0;       // bytes held when the header was last found incomplete
   // Plain errors rather than optionals: g++ 12 -O2 warns maybe-uninitialized on optional<error>.
   error error_{};   // sticky once its code is not success

@@ -172,10 +172,10 @@ struct connect {
   friend constexpr bool operator==(const connect&, const connect&) = default;
 };
 
-/// CONNACK. `return_code` is the raw byte (valid values 0..5, see connect_return_code).
+/// CONNACK: the server's answer to CONNECT (see answer_connect in response.hpp).
 struct connack {
   bool session_present = false;  ///< 3.1.1 only
-  std::uint8_t return_code = 0;
+  connect_return_code return_code = connect_return_code::accepted;
   friend constexpr bool operator==(const connack&, const connack&) = default;
 };
 

@@ -9,6 +9,8 @@
 #include "mqttwire/types.hpp"
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 
 namespace mqttwire {
 
@@ -40,6 +42,40 @@ constexpr connect_return_code connack_code_for(const connect& c,
     return connect_return_code::identifier_rejected;
   }
   return connect_return_code::accepted;
+}
+
+/// The CONNACK that answers a decoded CONNECT in one call: the code of connack_code_for(c,
+/// policy), or `refusal` when the caller refuses for its own reasons (credentials, server
+/// state; accepted means no such refusal), and Session Present set only where 3.1.1 asks for it:
+/// the connection is accepted with Clean Session 0 and the server held a session for the client
+/// ([MQTT-3.2.2-1] .. [MQTT-3.2.2-4]); 3.1 has no Session Present. After a refusal the server
+/// closes the connection ([MQTT-3.2.2-5]).
+constexpr connack answer_connect(const connect& c, bool had_session,
+                                 connect_return_code refusal = connect_return_code::accepted,
+                                 const connect_policy& policy = {}) noexcept {
+  connect_return_code code = connack_code_for(c, policy);
+  if (code == connect_return_code::accepted) code = refusal;
+  const bool accepted = code == connect_return_code::accepted;
+  const bool present = accepted && had_session && !c.clean_session &&
+                       c.protocol == protocol_version::v3_1_1;
+  return connack{.session_present = present, .return_code = code};
+}
+
+/// The SUBACK return code for one requested subscription, in version `v`: the QoS granted is
+/// the lower of the requested QoS and `maximum` (a server may grant less than asked,
+/// [MQTT-3.8.4-6]); nullopt for `maximum` refuses the subscription, which is 0x80 in 3.1.1
+/// ([MQTT-3.9.3-2]). MQTT 3.1 has no failure code: a refusal there is errc::invalid_suback_return_code
+/// and the server must instead grant (for example QoS 0) or close the connection.
+constexpr result<std::uint8_t> suback_code_for(qos_level requested, std::optional<qos_level> maximum,
+                                               protocol_version v = protocol_version::v3_1_1) noexcept {
+  if (!maximum) {
+    if (v == protocol_version::v3_1) return error{errc::invalid_suback_return_code, 0};
+    return suback_code::failure;
+  }
+  const auto granted = static_cast<unsigned>(requested) < static_cast<unsigned>(*maximum)
+                           ? requested
+                           : *maximum;
+  return static_cast<std::uint8_t>(granted);
 }
 
 /// Checks a SUBACK against the SUBSCRIBE it answers: the same packet identifier
