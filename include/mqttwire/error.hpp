@@ -86,6 +86,8 @@ enum class errc : std::uint8_t {
   // the order of packets on a connection
   first_packet_not_connect,
   second_connect,
+  // a packet of another type than the one asked for
+  unexpected_packet_type,
 };
 
 /// What the library knows about one error code.
@@ -209,6 +211,9 @@ inline constexpr error_info error_table[] = {
      "the first packet a client sends on a connection must be CONNECT"},
     {errc::second_connect, "second_connect", "[MQTT-3.1.0-2]",
      "a client sent CONNECT a second time on one connection"},
+    {errc::unexpected_packet_type, "unexpected_packet_type",
+     "MQTT 3.1.1 §2.2.1 (bits 7-4 of byte 1 name the packet type); MQTT 3.1 §2.1",
+     "the packet is not of the type asked for, or its type has no such field"},
 };
 
 constexpr bool error_table_is_in_order() noexcept {
