@@ -8,6 +8,7 @@
 #include "mqttwire/error.hpp"
 #include "mqttwire/framer.hpp"
 #include "mqttwire/options.hpp"
+#include "mqttwire/owned.hpp"
 #include "mqttwire/packet_id_allocator.hpp"
 #include "mqttwire/packets.hpp"
 #include "mqttwire/response.hpp"
