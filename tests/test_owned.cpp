@@ -306,7 +306,8 @@ TEST_CASE("owned: copy_of owns its data: the caller's strings and lists may go a
   std::string topic = "sensors/1/temp", payload = "21.5";
   std::vector<subscription> subs = {{"a/+", q1}, {"b/#", q2}};
   const auto pub =
-      owned<publish>::copy_of(publish{.qos = q1, .topic = topic, .packet_id = 7, .payload = payload});
+      owned<publish>::copy_of(publish{.qos = q1, .topic = topic, .packet_id = 7,
+                                      .payload = payload});
   const auto sub = owned<subscribe>::copy_of(subscribe{.packet_id = 9, .subscriptions = subs});
   REQUIRE(pub);
   REQUIRE(sub);
@@ -319,7 +320,9 @@ TEST_CASE("owned: copy_of owns its data: the caller's strings and lists may go a
   const subscription want[] = {{"a/+", q1}, {"b/#", q2}};
   CHECK(sub->view() == subscribe{.packet_id = 9, .subscriptions = want});
   CHECK(sub->view().subscriptions.is_wire_view());
-  CHECK(str(sub->wire()) == "\x82\x0e" "\x00\x09" "\x00\x03" "a/+" "\x01" "\x00\x03" "b/#" "\x02"sv);
+  CHECK(str(sub->wire()) == "\x82\x0e" "\x00\x09"        // SUBSCRIBE, id 9
+                            "\x00\x03" "a/+" "\x01"     // filter, QoS 1
+                            "\x00\x03" "b/#" "\x02"sv);  // filter, QoS 2
   CHECK(views_inside(*pub));
   CHECK(views_inside(*sub));
 }
@@ -518,7 +521,8 @@ TEST_CASE("owned: set_dup, set_retain and set_packet_id of a PUBLISH change one 
   CHECK(p.view().packet_id == std::optional<std::uint16_t>(10));
 
   // QoS 2 with a two-byte Remaining Length, as received (non-minimal: 89 00 for 9).
-  auto wide = owned<publish>::from_wire(bytes_view("\x34\x89\x00" "\x00\x03" "a/b" "\x00\x0a" "hi"sv));
+  auto wide =
+      owned<publish>::from_wire(bytes_view("\x34\x89\x00" "\x00\x03" "a/b" "\x00\x0a" "hi"sv));
   REQUIRE(wide);
   CHECK(wide->set_packet_id(0xfffe) == errc::success);
   CHECK(wide->set_dup(true) == errc::success);
@@ -557,7 +561,8 @@ TEST_CASE("owned: a QoS 0 PUBLISH refuses DUP and packet ids, and can clear a to
 TEST_CASE("owned: DUP on PUBREL, SUBSCRIBE and UNSUBSCRIBE in MQTT 3.1 only") {
   auto rel = owned<pubrel>::copy_of(pubrel{.packet_id = 3}, v31);
   auto sub = owned<subscribe>::copy_of(subscribe{.packet_id = 5, .subscriptions = subs_a1}, v31);
-  auto unsub = owned<unsubscribe>::copy_of(unsubscribe{.packet_id = 7, .topic_filters = filters_a}, v31);
+  auto unsub =
+      owned<unsubscribe>::copy_of(unsubscribe{.packet_id = 7, .topic_filters = filters_a}, v31);
   REQUIRE(rel);
   REQUIRE(sub);
   REQUIRE(unsub);
@@ -571,8 +576,9 @@ TEST_CASE("owned: DUP on PUBREL, SUBSCRIBE and UNSUBSCRIBE in MQTT 3.1 only") {
   CHECK(*sub == subscribe{.packet_id = 5, .dup = true, .subscriptions = subs_a1});
   CHECK(*unsub == unsubscribe{.packet_id = 7, .dup = true, .topic_filters = filters_a});
   // What a strict 3.1 receiver reads is what the view says.
-  for (const owned_packet& o : {owned_packet(owned<pubrel>(*rel)), owned_packet(owned<subscribe>(*sub)),
-                                owned_packet(owned<unsubscribe>(*unsub))}) {
+  for (const owned_packet& o :
+       {owned_packet(owned<pubrel>(*rel)), owned_packet(owned<subscribe>(*sub)),
+        owned_packet(owned<unsubscribe>(*unsub))}) {
     const auto d = decode(o.wire(), v31, strict_31);
     REQUIRE(d);
     CHECK(d->pkt == o.view());
@@ -588,7 +594,8 @@ TEST_CASE("owned: DUP on PUBREL, SUBSCRIBE and UNSUBSCRIBE in MQTT 3.1 only") {
   // 3.1.1 fixes the flags at 0010 ([MQTT-2.2.2-1]): DUP is refused; clearing it changes nothing.
   auto rel4 = owned<pubrel>::copy_of(pubrel{.packet_id = 3});
   auto sub4 = owned<subscribe>::copy_of(subscribe{.packet_id = 5, .subscriptions = subs_a1});
-  auto unsub4 = owned<unsubscribe>::copy_of(unsubscribe{.packet_id = 7, .topic_filters = filters_a});
+  auto unsub4 =
+      owned<unsubscribe>::copy_of(unsubscribe{.packet_id = 7, .topic_filters = filters_a});
   REQUIRE(rel4);
   REQUIRE(sub4);
   REQUIRE(unsub4);
