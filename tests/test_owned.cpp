@@ -230,11 +230,6 @@ static_assert(!std::is_nothrow_copy_constructible_v<owned<connect>>);  // alloca
 static_assert(std::is_convertible_v<owned<publish>&&, owned_packet>);
 static_assert(!std::is_convertible_v<const owned<publish>&, owned_packet>);  // no hidden copy
 
-template <packet_struct P>
-const P& as(const packet& p) {
-  return std::get<P>(p);
-}
-
 }  // namespace
 
 TEST_CASE("owned: every vector that decodes, through from_wire and copy_of, in each version") {
