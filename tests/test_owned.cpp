@@ -544,8 +544,12 @@ TEST_CASE("owned: a QoS 0 PUBLISH refuses DUP and packet ids, and can clear a to
   CHECK(str(p.wire()) == "\x30\x06" "\x00\x03" "a/b" "x"sv);
   CHECK_FALSE(p.view().retain);
 
-  // DUP on QoS 0 is decoded by default ([MQTT-3.3.1-2] binds the sender); clearing it is allowed.
-  auto tolerated = owned<publish>::from_wire(bytes_view("\x38\x05" "\x00\x03" "a/b"sv));
+  // DUP on QoS 0 is refused by default but can be tolerated (an inspector keeps what it saw);
+  // clearing it is allowed.
+  CHECK(owned<publish>::from_wire(bytes_view("\x38\x05" "\x00\x03" "a/b"sv)).error() ==
+        error{errc::dup_with_qos0, 0});
+  auto tolerated = owned<publish>::from_wire(bytes_view("\x38\x05" "\x00\x03" "a/b"sv), v311,
+                                             options::tolerant());
   REQUIRE(tolerated);
   CHECK(tolerated->view().dup);
   CHECK(tolerated->set_dup(false) == errc::success);

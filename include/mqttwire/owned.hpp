@@ -217,7 +217,7 @@ class owned_storage {
   static result<owned_storage> copy_of(const View& view, protocol_version v, const options& opts) {
     if (const errc e = validate(view, v, opts); e != errc::success) return error{e, 0};
     owned_storage s;
-    s.allocate(packet_size(view, v));
+    s.allocate(packet_size(view, v, opts));
     const result<std::size_t> written =
         encode(view, std::span<char>(s.bytes_.get(), s.size_), v, opts);
     if (!written) return written.error();  // not reached: validated and sized
@@ -256,9 +256,9 @@ class owned_storage {
   template <class>
   friend class owned_storage;
 
-  // The one call of encoded_size: its signature is to take the version and return a result.
-  static std::size_t packet_size(const View& view, protocol_version) noexcept {
-    return encoded_size(view);
+  // Precondition: validate(view, v, opts) succeeded, so the size is there.
+  static std::size_t packet_size(const View& view, protocol_version v, const options& opts) noexcept {
+    return *encoded_size(view, v, opts);
   }
   // Not `make_unique<char[]>`, which would zero bytes that are written over at once.
   void allocate(std::size_t n) {
