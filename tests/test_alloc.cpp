@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
-// Counts heap allocations during every decode, encode and encode_to of the vector table: zero.
+// Counts heap allocations in every decode, encode and encode_to of the vector table, and in a
+// subscription lookup: zero.
 #include "vectors.hpp"
 
 #include <doctest/doctest.h>
 
 #include <array>
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <string>
+#include <string_view>
 
 namespace {
 std::atomic<long> allocations{0};
@@ -127,6 +131,65 @@ TEST_CASE("alloc: encode_publish_head and the error paths allocate nothing") {
   CHECK(too_small.error() == error{errc::buffer_too_small, 0});
   CHECK(code == "wildcard_in_topic_name");
   CHECK(rule == "[MQTT-3.3.2-2] [MQTT-4.7.1-1]");
+}
+
+TEST_CASE("alloc: a subscription lookup allocates nothing for ordinary topics") {
+  subscription_index<> subs;  // building it allocates, of course
+  REQUIRE(subs.add("sport/tennis/+", 1, q1));
+  REQUIRE(subs.add("sport/#", 1, q2));
+  REQUIRE(subs.add("sport/tennis/player1", 2, q0));
+  REQUIRE(subs.add("#", 3, q0));
+  REQUIRE(subs.add("+/+/+", 4, q1));
+  for (std::uint64_t i = 0; i < 1000; ++i) {
+    REQUIRE(subs.add("devices/" + std::to_string(i) + "/temperature", 1000 + i, q1));
+  }
+  struct tally {
+    std::size_t calls = 0;
+    unsigned qos_sum = 0;
+  };
+  std::array<tally, 3> pairs{}, subscribers{};
+  constexpr std::string_view topics[] = {"sport/tennis/player1", "devices/42/temperature",
+                                         "a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p"};
+  const long before = allocations.load();
+  for (std::size_t i = 0; i < std::size(topics); ++i) {
+    subs.match(topics[i], [&](std::uint64_t, std::string_view, qos_level q) {
+      ++pairs[i].calls;
+      pairs[i].qos_sum += static_cast<unsigned>(q);
+    });
+    subs.match_subscribers(topics[i], [&](std::uint64_t, qos_level q) {
+      ++subscribers[i].calls;
+      subscribers[i].qos_sum += static_cast<unsigned>(q);
+    });
+  }
+  const long during = allocations.load() - before;
+  CHECK(during == 0);
+  // sport/tennis/player1: client 1 twice (QoS 1 and 2), 2 (QoS 0), 3 (QoS 0), 4 (QoS 1).
+  CHECK(pairs[0].calls == 5);
+  CHECK(pairs[0].qos_sum == 4);
+  CHECK(subscribers[0].calls == 4);
+  CHECK(subscribers[0].qos_sum == 3);
+  // devices/42/temperature: client 1042 (QoS 1), 3 (QoS 0), 4 (QoS 1).
+  CHECK(pairs[1].calls == 3);
+  CHECK(subscribers[1].calls == 3);
+  CHECK(subscribers[1].qos_sum == 2);
+  // 16 levels: "#" only.
+  CHECK(pairs[2].calls == 1);
+  CHECK(subscribers[2].calls == 1);
+
+  // Past the inline work lists (a topic of 40 levels with 41 matching filters, see
+  // test_subscription_index.cpp) the lookup does allocate, and still reports each pair.
+  std::string deep_topic;
+  for (int i = 0; i < 40; ++i) deep_topic += (i ? "/l" : "l") + std::to_string(i);
+  for (int i = 0; i <= 40; ++i) {
+    std::string f;
+    for (int j = 0; j < 40; ++j) f += (j ? "/" : "") + (j == i ? "l" + std::to_string(j) : "+");
+    REQUIRE(subs.add(f, 7, q0));
+  }
+  std::size_t deep_calls = 0;
+  const long deep_before = allocations.load();
+  subs.match_subscribers(deep_topic, [&](std::uint64_t, qos_level) { ++deep_calls; });
+  CHECK(allocations.load() > deep_before);
+  CHECK(deep_calls == 2);  // client 7, and client 3 through "#"
 }
 
 }  // namespace mqttwire_test
