@@ -188,8 +188,9 @@ void make_cli(corpus& c) {
 // fuzz_topics input: [config] then operations [op][length][string] (see fuzz_topics.cpp):
 // subscribe a few filters for subscribers 0..2, then match topic names against them.
 void make_topics(corpus& c) {
-  const auto op = [](unsigned kind, unsigned sub, std::string_view text) {
-    return std::string{static_cast<char>(kind | (sub << 3)), static_cast<char>(text.size())} +
+  const auto op = [](unsigned kind, unsigned sub, std::string_view text, unsigned qos = 0) {
+    return std::string{static_cast<char>(kind | (sub << 3) | (qos << 6)),
+                       static_cast<char>(text.size())} +
            std::string(text);
   };
   std::string subs;
@@ -208,6 +209,11 @@ void make_topics(corpus& c) {
                           op(4, 0, "sport/tennis/+") + matches;
   c["invalid-filters"] = "\x00"s + op(0, 0, "a/#/b") + op(0, 1, "a+") + op(0, 2, "") +
                          op(2, 0, "#/") + matches;
+  // One client with overlapping filters of QoS 1, 2 and 0, then a repeated SUBSCRIBE that lowers
+  // one of them: match_subscribers, find and for_each see the values.
+  c["qos-overlap"] = "\x00"s + op(0, 1, "a/+", 1) + op(0, 1, "a/#", 2) + op(0, 1, "a/b", 0) +
+                     op(0, 2, "a/b", 1) + op(6, 0, "a/b") + op(1, 1, "a/#", 0) +
+                     op(4, 1, "a/#") + op(6, 0, "a/b") + op(5, 0, "a") + op(7, 0, "");
 }
 
 bool write_or_check(const std::filesystem::path& dir, const corpus& c, bool check) {
