@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Counts heap allocations in every decode, encode and encode_to of the vector table, and in a
 // subscription lookup: zero.
+#include "test_subscription_support.hpp"
 #include "vectors.hpp"
 
 #include <doctest/doctest.h>
@@ -176,15 +177,10 @@ TEST_CASE("alloc: a subscription lookup allocates nothing for ordinary topics") 
   CHECK(pairs[2].calls == 1);
   CHECK(subscribers[2].calls == 1);
 
-  // Past the inline work lists (a topic of 40 levels with 41 matching filters, see
-  // test_subscription_index.cpp) the lookup does allocate, and still reports each pair.
-  std::string deep_topic;
-  for (int i = 0; i < 40; ++i) deep_topic += (i ? "/l" : "l") + std::to_string(i);
-  for (int i = 0; i <= 40; ++i) {
-    std::string f;
-    for (int j = 0; j < 40; ++j) f += (j ? "/" : "") + (j == i ? "l" + std::to_string(j) : "+");
-    REQUIRE(subs.add(f, 7, q0));
-  }
+  // Past the inline work lists (a topic of 40 levels with 41 matching filters) the lookup does
+  // allocate, and still reports each subscriber once.
+  const std::string deep_topic = subscription_test::wide_topic(40);
+  for (int i = 0; i <= 40; ++i) REQUIRE(subs.add(subscription_test::wide_filter(i, 40), 7, q0));
   std::size_t deep_calls = 0;
   const long deep_before = allocations.load();
   subs.match_subscribers(deep_topic, [&](std::uint64_t, qos_level) { ++deep_calls; });

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // subscription_index: add/replace/remove, values merged per subscriber, agreement with topic_matches
+#include "test_subscription_support.hpp"
+
 #include <doctest/doctest.h>
 #include <mqttwire/subscription_index.hpp>
 #include <mqttwire/topic_match.hpp>
@@ -545,16 +547,11 @@ TEST_CASE("subscription_index: more matching filters and levels than the inline 
   // everywhere else, and one filter is all '+'. The walk keeps a literal sibling pending at
   // each level of the all-'+' path (40 deep), and 41 nodes have subscribers.
   constexpr int levels = 40;
-  std::string topic;
-  for (int i = 0; i < levels; ++i) topic += (i ? "/l" : "l") + std::to_string(i);
+  const std::string topic = subscription_test::wide_topic(levels);
   subscription_index<> subs;
   value_map pairs;
   for (int i = 0; i <= levels; ++i) {
-    std::string f;
-    for (int j = 0; j < levels; ++j) {
-      if (j) f += '/';
-      f += j == i ? "l" + std::to_string(j) : "+";
-    }
+    const std::string f = subscription_test::wide_filter(i, levels);
     const auto s = static_cast<std::uint64_t>(i % 5);
     const auto q = static_cast<qos_level>(i % 3);
     REQUIRE(*subs.add(f, s, q));
@@ -570,12 +567,7 @@ TEST_CASE("subscription_index: more matching filters and levels than the inline 
   // 41 matching filters of one subscriber with its highest QoS in the middle.
   subscription_index<> one;
   for (int i = 0; i <= levels; ++i) {
-    std::string f;
-    for (int j = 0; j < levels; ++j) {
-      if (j) f += '/';
-      f += j == i ? "l" + std::to_string(j) : "+";
-    }
-    REQUIRE(one.add(f, 9, i == 20 ? q2 : q0));
+    REQUIRE(one.add(subscription_test::wide_filter(i, levels), 9, i == 20 ? q2 : q0));
   }
   CHECK(delivered(one, topic) == delivery_list{{9, q2}});
 }
