@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -41,20 +42,30 @@ std::vector<std::string> split_cells(const std::string& line) {
   return cells;
 }
 
-// Statement id -> Kind, from the table of spec §5.1 (up to the heading of §5.2).
-std::map<std::string, std::string> spec_statements() {
-  const std::string spec = read_file(std::filesystem::path(MQTTWIRE_SPEC_DIR) / "mqtt-wire-format.md");
-  const auto begin = spec.find("### 5.1");
-  const auto end = spec.find("### 5.2");
-  REQUIRE(begin != std::string::npos);
-  REQUIRE(end != std::string::npos);
-  std::map<std::string, std::string> ids;
-  std::istringstream lines(spec.substr(begin, end - begin));
+// One statement a line, from a list in tests/conformance/ (copied from the spec reference's
+// tables, so that no test reads outside the repository): the id, then what follows it (the Kind
+// for §5.1, nothing for §5.2). Comment lines start with '#'.
+std::vector<std::pair<std::string, std::string>> statement_list(const std::string& file) {
+  const auto dir = std::filesystem::path(MQTTWIRE_SOURCE_DIR) / "tests" / "conformance";
+  const std::string text = read_file(dir / file);
+  std::vector<std::pair<std::string, std::string>> rows;
+  std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("| `[MQTT-", 0) != 0) continue;
-    const auto cells = split_cells(line);
-    REQUIRE(cells.size() >= 4);
-    ids[cells[0].substr(1, cells[0].size() - 2)] = cells[3];
+    if (!line.empty() && line.back() == '\r') line.pop_back();  // a checkout with CRLF endings
+    if (line.empty() || line[0] == '#') continue;
+    const auto space = line.find(' ');
+    rows.emplace_back(line.substr(0, space),
+                      space == std::string::npos ? std::string() : trim(line.substr(space)));
+  }
+  return rows;
+}
+
+// Statement id -> Kind, from the list of spec §5.1.
+std::map<std::string, std::string> spec_statements() {
+  std::map<std::string, std::string> ids;
+  for (const auto& row : statement_list("statements-5.1.txt")) {
+    INFO(row.first);
+    CHECK_MESSAGE(ids.emplace(row.first, row.second).second, "listed twice in statements-5.1.txt");
   }
   return ids;
 }
@@ -124,6 +135,30 @@ TEST_CASE("conformance: every spec §5.1 statement is in docs/conformance.md wit
     INFO(id);
     CHECK_MESSAGE(listed.count(id) == 1, "statement missing from docs/conformance.md");
   }
+}
+
+TEST_CASE("conformance: the statement lists hold well-formed ids, §5.1 and §5.2 apart") {
+  // Two ids are spelled as the 3.1.1 standard prints them: [MQTT-3-8.3-4] and [MQTT-3.1.2.7].
+  const std::regex id_form(R"(\[MQTT-[0-9]+[.-][0-9]+\.[0-9]+[.-][0-9]+\])");
+  const std::set<std::string> kinds = {"F", "F*", "St", "F (transport)", "F (streaming)"};
+  const auto byte_format = statement_list("statements-5.1.txt");
+  const auto behaviour = statement_list("statements-5.2.txt");
+  CHECK(byte_format.size() == 62);
+  CHECK(behaviour.size() == 79);
+  std::set<std::string> seen;
+  for (const auto& row : byte_format) {
+    INFO(row.first);
+    CHECK(std::regex_match(row.first, id_form));
+    CHECK_MESSAGE(kinds.count(row.second) == 1, "Kind is " << row.second);
+    CHECK(seen.insert(row.first).second);
+  }
+  for (const auto& row : behaviour) {
+    INFO(row.first);
+    CHECK(std::regex_match(row.first, id_form));
+    CHECK_MESSAGE(row.second.empty(), "a §5.2 line holds the id only");
+    CHECK_MESSAGE(seen.insert(row.first).second, "listed twice, or in both §5.1 and §5.2");
+  }
+  CHECK(seen.size() == 62 + 79);
 }
 
 TEST_CASE("conformance: the name check itself finds names and rejects unknown ones") {
