@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Unit tests, header self-containment and compile-fail tests with g++ 12, optimised.
+# Unit tests, header self-containment and compile-fail tests with g++ 12 in a Release build with
+# every target on (benchmarks and fuzz targets too).
 set -euo pipefail
 source tools/ci/lib.sh
-unit_stage build/ci-gcc g++ -DCMAKE_BUILD_TYPE=Release
+release_stage build/ci-gcc g++

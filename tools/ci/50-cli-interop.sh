@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 build=build/ci-cli
 jobs=${MQTTWIRE_JOBS:-$(nproc)}
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Release \
-  -DMQTTWIRE_BUILD_TESTS=OFF
+  -DMQTTWIRE_BUILD_TESTS=OFF -DMQTTWIRE_WERROR=ON
 cmake --build "$build" -j "$jobs" --target mqttwire_cli
 (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
 node tests/interop/differential.js "$build/examples/mqttwire"

@@ -17,7 +17,7 @@ flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fn
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DMQTTWIRE_BUILD_TESTS=OFF -DMQTTWIRE_BUILD_EXAMPLES=OFF -DMQTTWIRE_INSTALL=OFF \
   -DMQTTWIRE_BUILD_FUZZ=ON -DMQTTWIRE_FUZZ_LINKMAIN=OFF -DCMAKE_CXX_FLAGS="$flags" \
-  -DMQTTWIRE_FUZZ_LDFLAGS="-fsanitize=fuzzer,address,undefined"
+  -DMQTTWIRE_FUZZ_LDFLAGS="-fsanitize=fuzzer,address,undefined" -DMQTTWIRE_WERROR=ON
 cmake --build "$build" -j "$jobs"
 
 targets=()

@@ -7,7 +7,8 @@ set -euo pipefail
 dir=build/ci-bench
 cmake -S . -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DMQTTWIRE_BUILD_BENCH=ON -DMQTTWIRE_BUILD_TESTS=OFF \
-  -DMQTTWIRE_BUILD_EXAMPLES=OFF -DMQTTWIRE_BUILD_FUZZ=OFF -DMQTTWIRE_INSTALL=OFF
+  -DMQTTWIRE_BUILD_EXAMPLES=OFF -DMQTTWIRE_BUILD_FUZZ=OFF -DMQTTWIRE_INSTALL=OFF \
+  -DMQTTWIRE_WERROR=ON
 cmake --build "$dir" -j "$(nproc)"
 "$dir/bench/mqttwire_bench" --benchmark-samples 3 --benchmark-resamples 100 \
   --benchmark-warmup-time 10
