@@ -27,6 +27,19 @@ foreach(name IN LISTS mqttwire_fuzz_targets)
 endforeach()
 set(mqttwire_fuzz_targets ${mqttwire_fuzz_present})
 
+# MQTTWIRE_FUZZ_LINKMAIN: link the targets with replay_main.cpp instead of libFuzzer. On by
+# default where the compiler has no libFuzzer (g++). Defined here so that tests/fuzz_replay.cmake,
+# which runs before fuzz/, sees the same value.
+macro(mqttwire_fuzz_linkmain_option)
+  if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    set(mqttwire_linkmain_default OFF)
+  else()
+    set(mqttwire_linkmain_default ON)
+  endif()
+  option(MQTTWIRE_FUZZ_LINKMAIN "Link the fuzz targets with replay_main.cpp instead of libFuzzer"
+         ${mqttwire_linkmain_default})
+endmacro()
+
 # Compile settings every build of a target shares (libFuzzer or replay).
 function(mqttwire_fuzz_setup target name)
   target_link_libraries(${target} PRIVATE mqttwire::mqttwire mqttwire_warnings)

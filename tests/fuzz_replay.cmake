@@ -2,13 +2,23 @@
 # Replays the fuzz seed corpora and every past crash input (fuzz/regressions/<target>/) through
 # the fuzz targets linked with fuzz/replay_main.cpp, in every unit-test build and with whatever
 # compiler it uses, so the targets never rot and old crashes stay fixed. Included from
-# tests/CMakeLists.txt; builds its own executables (fuzz/ is only added for libFuzzer builds).
+# tests/CMakeLists.txt; builds its own executables, except when fuzz/ is added with
+# MQTTWIRE_FUZZ_LINKMAIN=ON and its targets are these very programs.
 include("${PROJECT_SOURCE_DIR}/fuzz/targets.cmake")
+if(MQTTWIRE_BUILD_FUZZ)
+  mqttwire_fuzz_linkmain_option()
+endif()
 
 foreach(name IN LISTS mqttwire_fuzz_targets)
-  set(replay "replay_${name}")
-  add_executable(${replay} "${MQTTWIRE_FUZZ_DIR}/${name}.cpp" "${MQTTWIRE_FUZZ_DIR}/replay_main.cpp")
-  mqttwire_fuzz_setup(${replay} ${name})
+  if(MQTTWIRE_BUILD_FUZZ AND MQTTWIRE_FUZZ_LINKMAIN)
+    # fuzz/ builds the same program (the target linked with replay_main.cpp): replay through it
+    # rather than compile the same sources twice.
+    set(replay ${name})
+  else()
+    set(replay "replay_${name}")
+    add_executable(${replay} "${MQTTWIRE_FUZZ_DIR}/${name}.cpp" "${MQTTWIRE_FUZZ_DIR}/replay_main.cpp")
+    mqttwire_fuzz_setup(${replay} ${name})
+  endif()
   set(inputs "${MQTTWIRE_FUZZ_DIR}/seeds/${name}")
   if(EXISTS "${MQTTWIRE_FUZZ_DIR}/regressions/${name}")
     list(APPEND inputs "${MQTTWIRE_FUZZ_DIR}/regressions/${name}")
