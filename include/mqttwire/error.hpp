@@ -88,6 +88,18 @@ enum class errc : std::uint8_t {
   second_connect,
   // a packet of another type than the one asked for
   unexpected_packet_type,
+  // sessions: the protocol over time (session/client.hpp, session/server.hpp)
+  unexpected_packet,
+  keep_alive_timeout,
+  connect_timeout,
+  connection_lost,
+  connection_refused,
+  session_taken_over,
+  not_connected,
+  session_closed,
+  queue_full,
+  too_many_unreleased,
+  corrupt_session_state,
 };
 
 /// What the library knows about one error code.
@@ -214,6 +226,28 @@ inline constexpr error_info error_table[] = {
     {errc::unexpected_packet_type, "unexpected_packet_type",
      "MQTT 3.1.1 §2.2.1 (bits 7-4 of byte 1 name the packet type); MQTT 3.1 §2.1",
      "the packet is not of the type asked for, or its type has no such field"},
+    {errc::unexpected_packet, "unexpected_packet", "[MQTT-3.2.0-1] [MQTT-4.8.0-1]",
+     "a packet this side never receives, or one the session's state does not allow now"},
+    {errc::keep_alive_timeout, "keep_alive_timeout", "[MQTT-3.1.2-24]; MQTT 3.1.1 §3.1.2.10",
+     "the peer was silent past the keep-alive limit"},
+    {errc::connect_timeout, "connect_timeout", "mqttwire session option (spec reference §2.5)",
+     "no CONNECT (server) or CONNACK (client) arrived in time"},
+    {errc::connection_lost, "connection_lost", "[MQTT-3.1.2-8]",
+     "the connection ended without DISCONNECT"},
+    {errc::connection_refused, "connection_refused", "[MQTT-3.2.2-5]",
+     "the server refused the connection with a CONNACK return code"},
+    {errc::session_taken_over, "session_taken_over", "[MQTT-3.1.4-2]",
+     "a new connection with the same client id replaced this one"},
+    {errc::not_connected, "not_connected", "mqttwire session API (the command needs a connection)",
+     "the session is not connected, so the command cannot be carried out now"},
+    {errc::session_closed, "session_closed", "[MQTT-4.8.0-1] (the first error ends the connection)",
+     "the connection of this session has ended"},
+    {errc::queue_full, "queue_full", "mqttwire session limit",
+     "the session's queue or output limit is reached"},
+    {errc::too_many_unreleased, "too_many_unreleased", "mqttwire session limit",
+     "the peer left more QoS 2 messages awaiting PUBREL than the session allows"},
+    {errc::corrupt_session_state, "corrupt_session_state", "mqttwire session state format (session/state.hpp)",
+     "the bytes are not a session state written by this library"},
 };
 
 constexpr bool error_table_is_in_order() noexcept {

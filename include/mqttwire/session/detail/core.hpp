@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+// mqttwire: what client_session and server_session share: bytes in (a framer), events out (a
+// queue the caller polls), bytes out, the QoS flows, and the end of a connection.
+#ifndef MQTTWIRE_SESSION_DETAIL_CORE_HPP
+#define MQTTWIRE_SESSION_DETAIL_CORE_HPP
+
+#include "mqttwire/error.hpp"
+#include "mqttwire/framer.hpp"
+#include "mqttwire/packets.hpp"
+#include "mqttwire/session/detail/flows.hpp"
+#include "mqttwire/session/events.hpp"
+#include "mqttwire/session/state.hpp"
+#include "mqttwire/types.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace mqttwire::detail {
+
+// The common part of both roles. `Derived` provides handle(const P&) for each of the 14 packet
+// types (all of them, so that a missing one does not compile) and stream_failed(error), which
+// decides what a decode error means for its role.
+template <class Derived, class Event>
+class session_core {
+ public:
+  // ---- bytes in ----
+
+  /// Space for the next read from the socket (see framer::prepare); views in earlier events
+  /// end here. Without a connection the bytes go nowhere.
+  std::span<char> prepare(std::size_t n) {
+    if (state_ == link_state::disconnected) return {scratch_.data(), std::min(n, scratch_.size())};
+    return framer_.prepare(n);
+  }
+  /// `n` bytes of the last prepare() were received at `now`.
+  void commit(std::size_t n, time_point now) {
+    now_ = now;
+    if (state_ == link_state::disconnected) return;
+    if (n != 0) last_received_ = now;
+    framer_.commit(n);
+  }
+  /// prepare() + copy + commit(); returns the bytes taken (all of them).
+  std::size_t feed(bytes_view bytes, time_point now) {
+    now_ = now;
+    if (state_ == link_state::disconnected) return bytes.size();
+    if (!bytes.empty()) last_received_ = now;
+    return framer_.feed(bytes);
+  }
+  /// The socket ended (end of file or an error): what is buffered is still reported, then
+  /// `closed` with connection_lost.
+  void connection_lost(time_point now) {
+    now_ = now;
+    eof_ = true;
+  }
+
+  // ---- events out ----
+
+  /// The next event, or nullopt when the session needs more bytes, time or an answer.
+  /// Received packets are handled here, one at a time, in order.
+  std::optional<Event> poll_event() {
+    while (events_.empty() && reading()) {
+      result<packet> p = framer_.next();
+      if (!p) {
+        if (p.code() != errc::incomplete) {
+          self().stream_failed(p.error());
+        } else if (eof_) {
+          self().end({errc::connection_lost, static_cast<std::size_t>(framer_.stream_offset())});
+        }
+        break;
+      }
+      if (report_packets_) events_.emplace_back(events::packet_received{*p});
+      std::visit([this](const auto& pkt) { self().handle(pkt); }, *p);
+    }
+    if (events_.empty()) return std::nullopt;
+    Event e = std::move(events_.front());
+    events_.pop_front();
+    return e;
+  }
+
+  // ---- bytes out ----
+
+  /// Bytes to send, in order; call consume_output() with what was written.
+  bytes_view output() const noexcept { return out_.pending(); }
+  void consume_output(std::size_t n) noexcept { out_.consume(n); }
+  /// Moves the pending bytes into `into` (its old contents dropped, its capacity reused by the
+  /// session): for a caller with one asynchronous write in flight.
+  void take_output(std::vector<char>& into) { out_.take(into); }
+  bool wants_write() const noexcept { return !out_.empty(); }
+
+  // ---- state ----
+
+  link_state state() const noexcept { return state_; }
+  protocol_version version() const noexcept { return version_; }
+  /// QoS 1/2 messages to the peer sent and not yet acknowledged, and those waiting behind them.
+  std::size_t in_flight() const noexcept { return outbound_.in_flight(); }
+  std::size_t queued() const noexcept { return outbound_.queued(); }
+  /// Inbound acknowledgements held for acknowledge() (manual_acks).
+  std::size_t pending_acks() const noexcept { return inbound_.pending_acks(); }
+
+ protected:
+  session_core(const flow_limits& limits, bool manual_acks, bool report_packets)
+      : limits_(limits), inbound_(manual_acks), report_packets_(report_packets) {}
+
+  Derived& self() noexcept { return static_cast<Derived&>(*this); }
+  // Packets are handled while connected; the derived role may stop earlier (a server waiting
+  // for its application to answer CONNECT).
+  bool reading() const noexcept {
+    return state_ != link_state::disconnected && static_cast<const Derived&>(*this).may_read();
+  }
+
+  std::size_t packet_offset() const noexcept {
+    return static_cast<std::size_t>(framer_.packet_offset());
+  }
+
+  // Inbound PUBLISH, for both roles: acknowledge and report (or not) by its QoS. False when the
+  // peer passed the unreleased limit (the connection is then ended).
+  bool received_publish(const publish& p) {
+    switch (inbound_.on_publish(p, out_, limits_)) {
+      case inbound_verdict::deliver: events_.emplace_back(events::message{p}); return true;
+      case inbound_verdict::duplicate: return true;
+      case inbound_verdict::over_limit: return false;
+    }
+    return false;
+  }
+  // PUBACK or PUBCOMP of one of our messages: report it and move the window on.
+  void completed(ack_outcome o, std::uint16_t id) {
+    if (!o.completed) return;  // an ack for an id not in flight (a late duplicate): ignored
+    events_.emplace_back(events::delivered{id, o.qos});
+    static_cast<void>(outbound_.fill_window(out_, limits_));
+  }
+
+  flow_limits limits_;
+  framer framer_{};
+  output_buffer out_;
+  outbound_flow outbound_;
+  inbound_flow inbound_;
+  std::deque<Event> events_;
+  link_state state_ = link_state::disconnected;
+  protocol_version version_ = protocol_version::v3_1_1;
+  bool eof_ = false;
+  bool report_packets_ = false;
+  time_point now_{};            // the latest time the caller gave
+  time_point last_received_{};  // when bytes last arrived
+
+ private:
+  std::array<char, 512> scratch_{};  // prepare() target while disconnected
+};
+
+}  // namespace mqttwire::detail
+
+#endif  // MQTTWIRE_SESSION_DETAIL_CORE_HPP
