@@ -13,6 +13,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string_view>
+#include <type_traits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +40,53 @@ inline std::string hex(bytes_view b) {
   return s;
 }
 inline std::string hex(std::string_view b) { return hex(bytes_view(b.data(), b.size())); }
+inline std::string hex(const std::string& b) { return hex(std::string_view(b)); }
+
+/// Bytes from hex text ("10 0e 00 04"; white space ignored), for scripted conversations.
+inline std::string unhex(std::string_view text) {
+  std::string out;
+  int high = -1;
+  for (const char c : text) {
+    int v = -1;
+    if (c >= '0' && c <= '9') v = c - '0';
+    if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+    if (v < 0) continue;
+    if (high < 0) {
+      high = v;
+    } else {
+      out.push_back(static_cast<char>((high << 4) | v));
+      high = -1;
+    }
+  }
+  return out;
+}
+
+/// Hex text in the form sent() gives, so a script may group its bytes freely.
+inline std::string wire(std::string_view hex_text) { return hex(unhex(hex_text)); }
+
+/// Feeds hex text to a session as received bytes.
+template <class Session>
+void receive(Session& s, std::string_view hex_text, time_point now) {
+  const std::string b = unhex(hex_text);
+  s.feed(bytes_view(b.data(), b.size()), now);
+}
+
+/// Takes everything a session wants to send, as hex (compared against the script).
+template <class Session>
+std::string sent(Session& s) {
+  const std::string out(s.output().begin(), s.output().end());
+  s.consume_output(out.size());
+  return hex(out);
+}
+
+/// Every event the session has now.
+template <class Session>
+auto poll_all(Session& s) {
+  std::vector<std::remove_cvref_t<decltype(*s.poll_event())>> all;
+  while (auto e = s.poll_event()) all.push_back(std::move(*e));
+  return all;
+}
 
 /// Takes everything a session wants to send.
 template <class Session>
