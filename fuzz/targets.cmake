@@ -15,7 +15,14 @@ if(EXISTS "${mqttwire_fuzz_root}/include/mqttwire/topic_match.hpp" AND
   list(APPEND mqttwire_fuzz_targets fuzz_topics)
 endif()
 if(EXISTS "${mqttwire_fuzz_root}/examples/cli/json.hpp")
-  list(APPEND mqttwire_fuzz_targets fuzz_cli)
+  # The CLI reads and writes JSON with nlohmann/json. Where it is missing or older (the Ubuntu
+  # 20.04 of OSS-Fuzz's base-builder has 3.7) only this target is left out.
+  find_package(nlohmann_json 3.11 QUIET)
+  if(nlohmann_json_FOUND)
+    list(APPEND mqttwire_fuzz_targets fuzz_cli)
+  else()
+    message(STATUS "fuzz_cli left out: it needs nlohmann_json 3.11 or later (Debian: nlohmann-json3-dev)")
+  endif()
 endif()
 
 # A target's own source may also not exist yet in a working tree.
@@ -47,5 +54,6 @@ function(mqttwire_fuzz_setup target name)
   target_compile_features(${target} PRIVATE cxx_std_20)
   if(name STREQUAL "fuzz_cli")
     target_include_directories(${target} PRIVATE "${mqttwire_fuzz_root}/examples/cli")
+    target_link_libraries(${target} PRIVATE nlohmann_json::nlohmann_json)
   endif()
 endfunction()

@@ -26,9 +26,11 @@ foreach(name IN LISTS mqttwire_fuzz_targets)
   add_test(NAME "fuzz replay: ${name}" COMMAND ${replay} ${inputs})
 endforeach()
 
-# The committed seeds are generated from real encoded packets; fail when they go stale.
+# The committed seeds are generated from real encoded packets; fail when they go stale. The
+# seeds of fuzz_cli are lines of the CLI's JSON, written with nlohmann/json.
+find_package(nlohmann_json 3.11 REQUIRED)
 add_executable(mqttwire_make_seeds "${MQTTWIRE_FUZZ_DIR}/make_seeds.cpp")
-target_link_libraries(mqttwire_make_seeds PRIVATE mqttwire::mqttwire mqttwire_warnings)
+target_link_libraries(mqttwire_make_seeds PRIVATE mqttwire::mqttwire nlohmann_json::nlohmann_json mqttwire_warnings)
 target_include_directories(mqttwire_make_seeds PRIVATE "${PROJECT_SOURCE_DIR}/examples/cli")
 add_test(NAME "fuzz seeds: up to date"
          COMMAND mqttwire_make_seeds --check "${MQTTWIRE_FUZZ_DIR}/seeds")

@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
   g++ clang libclang-rt-14-dev cmake ninja-build pkgconf   # compilers, libFuzzer runtime, build
   doctest-dev catch2                                        # unit tests, benchmarks
+  nlohmann-json3-dev                                        # the CLI's JSON (examples/cli)
   valgrind gcovr python3 python3-yaml shellcheck            # memcheck, coverage, CI file checks
   xxd git zip                                               # hex tools, FetchContent test, CFLite corpora
 )
