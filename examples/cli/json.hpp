@@ -1,53 +1,50 @@
 // SPDX-License-Identifier: MIT
-// mqttwire CLI: a strict reader for one line of JSON (RFC 8259) and a writer that escapes properly.
+// mqttwire CLI: lines of JSON read strictly with nlohmann/json, and written in the contract's form.
 #ifndef MQTTWIRE_CLI_JSON_HPP
 #define MQTTWIRE_CLI_JSON_HPP
 
+#include <nlohmann/json.hpp>
+
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mqttwire_cli::json {
 
 // ---------------------------------------------------------------- values
 
-/// One parsed JSON value. Objects keep their keys in input order (`keys[i]` names `items[i]`);
-/// numbers keep their text so that the caller decides what range and form it accepts.
-struct value {
-  enum class kind : std::uint8_t { null, boolean, number, string, array, object };
-  kind k = kind::null;
-  bool boolean = false;
-  std::string text;  ///< number text, or the unescaped string (UTF-8)
-  std::vector<value> items;
-  std::vector<std::string> keys;
+/// One parsed JSON value. ordered_json keeps object members in input order, so that the first
+/// unknown field of a line is the one reported. Numbers keep nlohmann's three kinds: a
+/// non-negative integer that fits 64 bits is number_unsigned, "-0" and other negative integers
+/// are number_integer, anything with a fraction or an exponent (or too long for 64 bits) is
+/// number_float; the caller decides which it accepts.
+using value = nlohmann::ordered_json;
 
-  /// The member named `key` of an object, or nullptr.
-  const value* find(std::string_view key) const noexcept {
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-      if (keys[i] == key) return &items[i];
-    }
-    return nullptr;
-  }
-};
-
-constexpr std::string_view kind_name(value::kind k) noexcept {
-  switch (k) {
-    case value::kind::null: return "null";
-    case value::kind::boolean: return "a boolean";
-    case value::kind::number: return "a number";
-    case value::kind::string: return "a string";
-    case value::kind::array: return "an array";
-    case value::kind::object: return "an object";
+constexpr std::string_view kind_name(const value& v) noexcept {
+  switch (v.type()) {
+    case value::value_t::null: return "null";
+    case value::value_t::boolean: return "a boolean";
+    case value::value_t::number_integer:
+    case value::value_t::number_unsigned:
+    case value::value_t::number_float: return "a number";
+    case value::value_t::string: return "a string";
+    case value::value_t::array: return "an array";
+    case value::value_t::object: return "an object";
+    case value::value_t::binary:
+    case value::value_t::discarded: break;  // never produced from JSON text
   }
   return "?";
 }
 
 // ---------------------------------------------------------------- reader
 
-/// Where and why a line is not JSON. `column` counts bytes from 1.
+/// Where and why a line is not JSON. `column` counts bytes from 1; line length + 1 means the
+/// line ended too early.
 struct parse_error {
   std::size_t column = 0;
   std::string message;
@@ -55,385 +52,391 @@ struct parse_error {
 
 namespace detail {
 
-// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629 table), or 0 if it is ill-formed.
-inline std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
-  const auto at = [&](std::size_t k) -> unsigned {
-    return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0x100u;
-  };
-  const unsigned b0 = at(0);
-  const auto cont = [&](std::size_t k, unsigned lo, unsigned hi) { return at(k) >= lo && at(k) <= hi; };
-  if (b0 < 0x80u) return 1;
-  if (b0 >= 0xC2u && b0 <= 0xDFu) return cont(1, 0x80, 0xBF) ? 2 : 0;
-  if (b0 >= 0xE0u && b0 <= 0xEFu) {
-    const unsigned lo = b0 == 0xE0u ? 0xA0u : 0x80u;  // no overlong forms
-    const unsigned hi = b0 == 0xEDu ? 0x9Fu : 0xBFu;  // no surrogates
-    return cont(1, lo, hi) && cont(2, 0x80, 0xBF) ? 3 : 0;
-  }
-  if (b0 >= 0xF0u && b0 <= 0xF4u) {
-    const unsigned lo = b0 == 0xF0u ? 0x90u : 0x80u;
-    const unsigned hi = b0 == 0xF4u ? 0x8Fu : 0xBFu;  // nothing above U+10FFFF
-    return cont(1, lo, hi) && cont(2, 0x80, 0xBF) && cont(3, 0x80, 0xBF) ? 4 : 0;
-  }
-  return 0;
-}
-
-inline void append_utf8(std::string& out, std::uint32_t cp) {
-  const auto put = [&](std::uint32_t b) { out.push_back(static_cast<char>(static_cast<unsigned char>(b))); };
-  if (cp < 0x80u) {
-    put(cp);
-  } else if (cp < 0x800u) {
-    put(0xC0u | (cp >> 6));
-    put(0x80u | (cp & 0x3Fu));
-  } else if (cp < 0x10000u) {
-    put(0xE0u | (cp >> 12));
-    put(0x80u | ((cp >> 6) & 0x3Fu));
-    put(0x80u | (cp & 0x3Fu));
-  } else {
-    put(0xF0u | (cp >> 18));
-    put(0x80u | ((cp >> 12) & 0x3Fu));
-    put(0x80u | ((cp >> 6) & 0x3Fu));
-    put(0x80u | (cp & 0x3Fu));
-  }
-}
-
-class parser {
+// An iterator over the line that counts the bytes nlohmann has taken, so that an error found in
+// a SAX callback (which is told no position) can still name its column.
+class counted_input {
  public:
-  explicit parser(std::string_view text) noexcept : s_(text) {}
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
 
-  std::optional<parse_error> parse_document(value& out) {
-    // RFC 8259 §8.1: JSON text is UTF-8. Checking the whole line first means every string we
-    // hand on is valid UTF-8, whatever escapes it used.
-    for (std::size_t i = 0; i < s_.size();) {
-      const std::size_t n = utf8_sequence(s_, i);
-      if (n == 0) return parse_error{i + 1, "the line is not valid UTF-8"};
-      i += n;
-    }
-    skip_space();
-    if (!parse_value(out, 0)) return error_;
-    skip_space();
-    if (pos_ != s_.size()) return fail("unexpected text after the JSON value"), error_;
-    return std::nullopt;
+  counted_input(const char* at, std::size_t* taken) noexcept : at_(at), taken_(taken) {}
+  reference operator*() const noexcept { return *at_; }
+  counted_input& operator++() noexcept {
+    ++at_;
+    ++*taken_;
+    return *this;
+  }
+  counted_input operator++(int) noexcept {
+    counted_input before = *this;
+    ++*this;
+    return before;
+  }
+  friend bool operator==(const counted_input& a, const counted_input& b) noexcept {
+    return a.at_ == b.at_;
   }
 
  private:
-  // Deep enough for any packet, shallow enough that hostile input cannot exhaust the stack.
-  static constexpr int max_depth = 32;
+  const char* at_;
+  std::size_t* taken_;
+};
 
-  bool fail(std::string message) {
-    if (!error_) error_ = parse_error{pos_ + 1, std::move(message)};
+// What nlohmann stopped on: a token it read whole but did not expect there, or a token it
+// could not read (the lexer's message says which kind).
+enum class token_kind : std::uint8_t { whole, bad_string_or_number, bad_literal };
+
+// Column of the first byte of the token nlohmann stopped on. nlohmann gives `pos`, the column
+// of the last byte it read (line length + 1 when it read to the end), and `token`, the bytes
+// read since the last string or number began: for strings and numbers, the token itself (with
+// a control character that stopped it spelt "<U+001F>"); for other tokens, text before them too.
+inline std::size_t token_start(std::string_view text, std::size_t pos, const std::string& token,
+                               token_kind kind) {
+  const std::size_t bad = pos - 1;  // index of that byte; text.size() when nlohmann read to the end
+  const std::size_t end_extra = pos > text.size() ? 1 : 0;
+  const auto back = [&](std::size_t length) { return length <= pos ? pos - length + 1 : pos; };
+  switch (kind) {
+    case token_kind::bad_string_or_number: {
+      const bool control = end_extra == 0 && static_cast<unsigned char>(text[bad]) < 0x20u;
+      return back(token.size() + end_extra - (control ? 7 : 0));  // "<U+001F>" was one byte
+    }
+    case token_kind::whole:
+      if (end_extra == 1) return pos;  // the end of the line
+      if (text[bad] == '"' || (text[bad] >= '0' && text[bad] <= '9')) return back(token.size());
+      for (const std::string_view word : {"true", "false", "null"}) {
+        if (pos >= word.size() && text.substr(pos - word.size(), word.size()) == word) {
+          return back(word.size());
+        }
+      }
+      return pos;  // one byte: a bracket, ':' or ','
+    case token_kind::bad_literal:
+      // The beginning of true, false or null before the byte that broke it; none when the byte
+      // starts no token at all.
+      for (std::size_t k = 1; k <= 4 && k <= bad; ++k) {
+        const std::string_view seen = text.substr(bad - k, k);
+        const std::string_view word = seen[0] == 't'   ? "true"
+                                      : seen[0] == 'f' ? "false"
+                                      : seen[0] == 'n' ? "null"
+                                                       : "";
+        if (k < word.size() && word.starts_with(seen)) return pos - k;
+      }
+      return pos;
+  }
+  return pos;
+}
+
+// Column of the \u escape that starts an unpaired surrogate, from the byte where nlohmann
+// noticed it: the last digit of a lone low surrogate, or what follows a high surrogate (a byte
+// that is not a backslash; a backslash and a byte that is not 'u'; or the last digit of a
+// \uXXXX that is not a low surrogate).
+inline std::size_t surrogate_start(std::string_view text, std::size_t pos, bool lone_low) {
+  const std::size_t o = pos - 1;  // index of that byte (text.size() at the end of the line)
+  std::size_t back = 6;           // \uD800?
+  if (lone_low) {
+    back = 5;  // \uDC00
+  } else if (o >= 5 && text[o - 5] == '\\' && text[o - 4] == 'u') {
+    back = 11;  // \uD800\uXXXX
+  } else if (o >= 1 && text[o - 1] == '\\') {
+    back = 7;  // \uD800\?
+  }
+  return pos > back ? pos - back : 1;
+}
+
+// Column of the first byte of an ill-formed UTF-8 sequence, from the byte where nlohmann
+// found it ill-formed: that byte, or a continuation the lead byte before it was waiting for.
+inline std::size_t utf8_start(std::string_view text, std::size_t pos) {
+  const std::size_t o = pos - 1;
+  std::size_t lead = o;
+  const auto continuation = [&](std::size_t i) {
+    return (static_cast<unsigned char>(text[i]) & 0xC0u) == 0x80u;
+  };
+  while (lead > 0 && o - lead < 3 && continuation(lead - 1)) --lead;
+  if (lead == 0) return pos;
+  const auto b = static_cast<unsigned char>(text[--lead]);
+  const std::size_t length = b >= 0xF0u ? 4 : b >= 0xE0u ? 3 : b >= 0xC0u ? 2 : 1;
+  return o - lead < length ? lead + 1 : pos;
+}
+
+inline std::string unexpected_character(char c) {
+  return std::string("unexpected character '") + c + "' (expected a JSON value)";
+}
+
+// The error in the contract's words, from nlohmann's report. Its message reads "... syntax
+// error while parsing <context> - <what was found>[; expected <token>]", where <what was found>
+// is "unexpected <token>" for a token read whole, or else the lexer's message followed by
+// "; last read: '<token>'". `value_done`: the whole JSON value was read before the error.
+inline parse_error describe(std::string_view text, std::size_t pos, const std::string& token,
+                            const value::exception& ex, bool value_done) {
+  const std::string_view what = ex.what();
+  const std::size_t context_at = what.find("while parsing ");
+  const std::size_t found_at = what.find(" - ", context_at);
+  const std::string_view found =
+      found_at == std::string_view::npos ? std::string_view{} : what.substr(found_at + 3);
+  // 406: a number too large for a double; it is a whole token.
+  const bool whole = ex.id == 406 || found.starts_with("unexpected ");
+  token_kind kind = token_kind::whole;
+  if (!whole) {
+    kind = found.starts_with("invalid string") || found.starts_with("invalid number")
+               ? token_kind::bad_string_or_number
+               : token_kind::bad_literal;
+  }
+  const std::size_t start = token_start(text, pos, token, kind);
+  // nlohmann ends a number at a leading 0 and reads the digits after it as the next token.
+  if ((whole || found.starts_with("invalid number")) && start >= 2 && start <= text.size() &&
+      text[start - 2] == '0' && text[start - 1] >= '0' && text[start - 1] <= '9') {
+    return {start, "leading zeros are not allowed in numbers"};
+  }
+  if (value_done) return {start, "unexpected text after the JSON value"};
+  if (ex.id == 406) return {start, "number out of range"};
+  if (found_at == std::string_view::npos) return {pos, std::string(what)};  // not 3.11's form
+  const std::string_view context = what.substr(context_at + 14, found_at - context_at - 14);
+  const bool bad_string = found.starts_with("invalid string");
+  // Where a value is due, and for a key that is a string, a token nlohmann could not read is
+  // the problem; elsewhere any token but the one due is, however it is spelt.
+  if (!whole && (context == "value" || (context == "object key" && bad_string))) {
+    enum class column : std::uint8_t { here, utf8_start, high, low };  // high/low: surrogates
+    struct rule {
+      std::string_view nlohmann;  // how its message starts
+      std::string_view ours;
+      column at = column::here;
+    };
+    static constexpr rule rules[] = {
+        {"invalid string: control character", "control characters must be escaped inside strings"},
+        {"invalid string: ill-formed UTF-8", "the line is not valid UTF-8", column::utf8_start},
+        {"invalid string: missing closing quote", "unterminated string"},
+        {"invalid string: '\\u' must be followed", "expected four hex digits after \\u"},
+        {"invalid string: surrogate U+D8", "unpaired surrogate in \\u escape", column::high},
+        {"invalid string: surrogate U+DC", "unpaired surrogate in \\u escape", column::low},
+        {"invalid string: forbidden character after", "invalid escape sequence in string"},
+        {"invalid number; expected digit after '-'", "expected a digit"},
+        {"invalid number; expected digit after '.'", "expected a digit after the decimal point"},
+        {"invalid number; expected '+', '-', or digit", "expected a digit in the exponent"},
+        {"invalid number; expected digit after exponent", "expected a digit in the exponent"},
+    };
+    for (const rule& r : rules) {
+      if (!found.starts_with(r.nlohmann)) continue;
+      std::size_t at = pos;
+      if (r.at == column::utf8_start) at = utf8_start(text, pos);
+      if (r.at == column::high) at = surrogate_start(text, pos, false);
+      if (r.at == column::low) at = surrogate_start(text, pos, true);
+      return {at, std::string(r.ours)};
+    }
+    if (start < pos || pos > text.size()) return {start, "invalid literal (expected a JSON value)"};
+    return {pos, unexpected_character(text[pos - 1])};
+  }
+  if (context == "object key") return {start, "expected a string as object key"};
+  if (context == "object separator") return {start, "expected ':' after the object key"};
+  if (context == "object") return {start, "expected ',' or '}' in the object"};
+  if (context == "array") return {start, "expected ',' or ']' in the array"};
+  // A value was due. nlohmann takes a NUL byte for the end of the input.
+  if (pos > text.size()) return {pos, "unexpected end of line (expected a JSON value)"};
+  return {pos, unexpected_character(text[pos - 1])};
+}
+
+// Builds the value from nlohmann's SAX events and adds the two checks nlohmann leaves out:
+// a key used twice in one object, and nesting too deep.
+class reader final : public nlohmann::json_sax<value> {
+ public:
+  reader(std::string_view text, const std::size_t& taken, value& root) noexcept
+      : text_(text), taken_(taken), root_(root) {}
+
+  bool null() override { return put(nullptr); }
+  bool boolean(bool b) override { return put(b); }
+  bool number_integer(number_integer_t n) override { return put(n); }
+  bool number_unsigned(number_unsigned_t n) override { return put(n); }
+  bool number_float(number_float_t n, const string_t&) override { return put(n); }
+  bool string(string_t& s) override { return put(std::move(s)); }
+  bool binary(binary_t&) override { return false; }  // not produced by JSON text
+  bool start_object(std::size_t) override { return open(value::object()); }
+  bool start_array(std::size_t) override { return open(value::array()); }
+  bool end_object() override { return close(); }
+  bool end_array() override { return close(); }
+
+  bool key(string_t& k) override {
+    auto [member, added] = open_.back()->emplace(std::move(k), nullptr);
+    if (!added) {
+      // RFC 8259 §4 leaves duplicate names to the reader; a packet field given twice is a
+      // mistake in the input, so it is refused. The key just read ends at taken_: walk back to
+      // its opening quote (a quote inside the key has an odd number of backslashes before it).
+      std::size_t at = taken_ - 1;
+      for (;;) {
+        --at;
+        std::size_t slashes = 0;
+        while (slashes < at && text_[at - 1 - slashes] == '\\') ++slashes;
+        if (text_[at] == '"' && slashes % 2 == 0) break;
+      }
+      error_ = json::parse_error{at + 1, "duplicate key \"" + member.key() + "\""};
+      return false;
+    }
+    slot_ = &member.value();
+    return true;
+  }
+
+  bool parse_error(std::size_t pos, const std::string& token, const value::exception& ex) override {
+    error_ = describe(text_, pos, token, ex, done_);
     return false;
   }
-  bool at_end() const noexcept { return pos_ >= s_.size(); }
-  char peek() const noexcept { return at_end() ? '\0' : s_[pos_]; }
-  void skip_space() noexcept {
-    while (!at_end() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) {
-      ++pos_;
+
+  bool done() const noexcept { return done_; }
+  std::optional<json::parse_error>& error() noexcept { return error_; }
+
+ private:
+  // Deep enough for any packet, shallow enough that hostile input cannot make the tree huge.
+  static constexpr std::size_t max_depth = 32;
+
+  // Where the value now being read goes: the root, the next array element or the member slot.
+  value* target() {
+    if (open_.empty()) return &root_;
+    value& parent = *open_.back();
+    if (parent.is_array()) {
+      parent.push_back(nullptr);
+      return &parent.back();
     }
+    return slot_;
   }
-  bool literal(std::string_view word) {
-    if (s_.substr(pos_, word.size()) != word) return fail("invalid literal (expected a JSON value)");
-    pos_ += word.size();
+  bool put(value v) {
+    *target() = std::move(v);
+    done_ = open_.empty();
+    return true;
+  }
+  bool open(value empty) {
+    if (open_.size() == max_depth) {
+      error_ = json::parse_error{taken_, "nesting is too deep"};
+      return false;
+    }
+    value* at = target();
+    *at = std::move(empty);
+    open_.push_back(at);
+    return true;
+  }
+  bool close() {
+    open_.pop_back();
+    done_ = open_.empty();
     return true;
   }
 
-  bool parse_value(value& out, int depth) {
-    if (at_end()) return fail("unexpected end of line (expected a JSON value)");
-    switch (peek()) {
-      case '{': return parse_object(out, depth + 1);
-      case '[': return parse_array(out, depth + 1);
-      case '"': out.k = value::kind::string; return parse_string(out.text);
-      case 't': out.k = value::kind::boolean; out.boolean = true; return literal("true");
-      case 'f': out.k = value::kind::boolean; out.boolean = false; return literal("false");
-      case 'n': out.k = value::kind::null; return literal("null");
-      default:
-        if (peek() == '-' || (peek() >= '0' && peek() <= '9')) return parse_number(out);
-        return fail(std::string("unexpected character '") + peek() + "' (expected a JSON value)");
-    }
-  }
-
-  bool parse_object(value& out, int depth) {
-    if (depth > max_depth) return fail("nesting is too deep");
-    out.k = value::kind::object;
-    ++pos_;  // '{'
-    skip_space();
-    if (peek() == '}') return ++pos_, true;
-    for (;;) {
-      skip_space();
-      if (peek() != '"') return fail("expected a string as object key");
-      std::string key;
-      const std::size_t key_at = pos_;
-      if (!parse_string(key)) return false;
-      if (out.find(key) != nullptr) {
-        pos_ = key_at;
-        return fail("duplicate key \"" + key + "\"");
-      }
-      skip_space();
-      if (peek() != ':') return fail("expected ':' after the object key");
-      ++pos_;
-      skip_space();
-      out.keys.push_back(std::move(key));
-      out.items.emplace_back();
-      if (!parse_value(out.items.back(), depth)) return false;
-      skip_space();
-      if (peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      if (peek() == '}') return ++pos_, true;
-      return fail("expected ',' or '}' in the object");
-    }
-  }
-
-  bool parse_array(value& out, int depth) {
-    if (depth > max_depth) return fail("nesting is too deep");
-    out.k = value::kind::array;
-    ++pos_;  // '['
-    skip_space();
-    if (peek() == ']') return ++pos_, true;
-    for (;;) {
-      skip_space();
-      out.items.emplace_back();
-      if (!parse_value(out.items.back(), depth)) return false;
-      skip_space();
-      if (peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      if (peek() == ']') return ++pos_, true;
-      return fail("expected ',' or ']' in the array");
-    }
-  }
-
-  // RFC 8259 §6: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-  bool parse_number(value& out) {
-    const std::size_t start = pos_;
-    const auto digits = [&] {
-      const std::size_t from = pos_;
-      while (!at_end() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
-      return pos_ > from;
-    };
-    if (peek() == '-') ++pos_;
-    if (peek() == '0') {
-      ++pos_;
-      if (peek() >= '0' && peek() <= '9') return fail("leading zeros are not allowed in numbers");
-    } else if (!digits()) {
-      return fail("expected a digit");
-    }
-    if (peek() == '.') {
-      ++pos_;
-      if (!digits()) return fail("expected a digit after the decimal point");
-    }
-    if (peek() == 'e' || peek() == 'E') {
-      ++pos_;
-      if (peek() == '+' || peek() == '-') ++pos_;
-      if (!digits()) return fail("expected a digit in the exponent");
-    }
-    out.k = value::kind::number;
-    out.text.assign(s_.substr(start, pos_ - start));
-    return true;
-  }
-
-  bool hex4(std::uint32_t& cp) {
-    cp = 0;
-    for (int i = 0; i < 4; ++i) {
-      const char c = peek();
-      unsigned d = 0;
-      if (c >= '0' && c <= '9') {
-        d = static_cast<unsigned>(c - '0');
-      } else if (c >= 'a' && c <= 'f') {
-        d = static_cast<unsigned>(c - 'a' + 10);
-      } else if (c >= 'A' && c <= 'F') {
-        d = static_cast<unsigned>(c - 'A' + 10);
-      } else {
-        return fail("expected four hex digits after \\u");
-      }
-      cp = cp << 4 | d;
-      ++pos_;
-    }
-    return true;
-  }
-
-  bool parse_string(std::string& out) {
-    ++pos_;  // opening quote
-    for (;;) {
-      if (at_end()) return fail("unterminated string");
-      const char c = s_[pos_];
-      if (c == '"') return ++pos_, true;
-      if (static_cast<unsigned char>(c) < 0x20u) {
-        return fail("control characters must be escaped inside strings");
-      }
-      if (c != '\\') {
-        out.push_back(c);
-        ++pos_;
-        continue;
-      }
-      ++pos_;
-      const char e = peek();
-      ++pos_;
-      switch (e) {
-        case '"': out.push_back('"'); break;
-        case '\\': out.push_back('\\'); break;
-        case '/': out.push_back('/'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
-        case 'u': {
-          const std::size_t escape_at = pos_ - 2;
-          std::uint32_t cp = 0;
-          if (!hex4(cp)) return false;
-          // A surrogate is only text as a high/low pair; alone it has no UTF-8 form.
-          if (cp >= 0xD800u && cp <= 0xDBFFu) {
-            std::uint32_t low = 0;
-            if (s_.substr(pos_, 2) != "\\u") {
-              pos_ = escape_at;
-              return fail("unpaired surrogate in \\u escape");
-            }
-            pos_ += 2;
-            if (!hex4(low)) return false;
-            if (low < 0xDC00u || low > 0xDFFFu) {
-              pos_ = escape_at;
-              return fail("unpaired surrogate in \\u escape");
-            }
-            cp = 0x10000u + ((cp - 0xD800u) << 10) + (low - 0xDC00u);
-          } else if (cp >= 0xDC00u && cp <= 0xDFFFu) {
-            pos_ = escape_at;
-            return fail("unpaired surrogate in \\u escape");
-          }
-          append_utf8(out, cp);
-          break;
-        }
-        default:
-          --pos_;
-          return fail("invalid escape sequence in string");
-      }
-    }
-  }
-
-  std::string_view s_;
-  std::size_t pos_ = 0;
-  std::optional<parse_error> error_;
+  std::string_view text_;
+  const std::size_t& taken_;
+  value& root_;
+  // The containers being filled, outermost first. Each points into its parent, which gets no
+  // new member while it is open, so the pointers stay valid.
+  std::vector<value*> open_;
+  value* slot_ = nullptr;
+  bool done_ = false;
+  std::optional<json::parse_error> error_;
 };
 
 }  // namespace detail
 
-/// Parses one complete JSON text (one line of JSON Lines) into `out`.
+/// Parses one complete JSON text (one line of JSON Lines) into `out`: RFC 8259 with no
+/// duplicate keys, at most 32 levels of nesting, no byte order mark, paired surrogates only.
 inline std::optional<parse_error> parse(std::string_view text, value& out) {
   out = value{};
-  return detail::parser(text).parse_document(out);
+  // nlohmann skips a UTF-8 byte order mark; RFC 8259 §8.1 lets a reader refuse it, and a
+  // BOM inside a line of JSON Lines is a mistake.
+  if (text.starts_with('\xEF')) return parse_error{1, detail::unexpected_character('\xEF')};
+  std::size_t taken = 0;
+  detail::reader sax(text, taken, out);
+  const bool ok = value::sax_parse(detail::counted_input(text.data(), &taken),
+                                   detail::counted_input(text.data() + text.size(), &taken), &sax);
+  if (!ok) {
+    if (!sax.error()) sax.error() = parse_error{taken + 1, "invalid JSON"};
+    return sax.error();
+  }
+  // nlohmann ends the input at a NUL byte (inside a string it is an error), so one here
+  // follows the value.
+  if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    return parse_error{nul + 1, "unexpected text after the JSON value"};
+  }
+  return std::nullopt;
 }
 
 // ---------------------------------------------------------------- writer
 
-/// Appends JSON to a string, one `", "` between members and `": "` after keys (the form of the
-/// CLI contract). Strings must be valid UTF-8, which MQTT strings are once decoded.
-class writer {
- public:
-  explicit writer(std::string& out) : out_(out) {}
+namespace detail {
 
-  void begin_object() { open('{'); }
-  void end_object() { close('}'); }
-  void begin_array() { open('['); }
-  void end_array() { close(']'); }
-  void key(std::string_view k) {
-    separate();
-    string_literal(k);
-    out_ += ": ";
-    after_key_ = true;
-  }
-  void string(std::string_view s) {
-    separate();
-    string_literal(s);
-  }
-  void boolean(bool b) {
-    separate();
-    out_ += b ? "true" : "false";
-  }
-  void null() {
-    separate();
-    out_ += "null";
-  }
-  void number(std::uint64_t n) {
-    separate();
-    out_ += std::to_string(n);
-  }
-  /// Bytes as a string of lowercase hex digits, two per byte.
-  void hex(std::string_view bytes) {
-    separate();
-    out_.push_back('"');
-    append_hex(out_, bytes);
-    out_.push_back('"');
-  }
-
-  static void append_hex(std::string& out, std::string_view bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
-    for (const char c : bytes) {
-      const auto b = static_cast<unsigned char>(c);
-      out.push_back(digits[b >> 4]);
-      out.push_back(digits[b & 0x0Fu]);
+// RFC 8259 §7 requires escaping '"', '\' and U+0000..U+001F. DEL and the C1 controls
+// U+0080..U+009F are escaped too, so no control character reaches a terminal raw; nlohmann's
+// dump leaves those raw, or escapes every non-ASCII character with ensure_ascii.
+inline void write_string(std::string& out, std::string_view s) {
+  static constexpr char digits[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t plain = 0;  // start of the bytes not yet written, which need no escape
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b >= 0x20u && b != '"' && b != '\\' && b != 0x7Fu && b != 0xC2u) continue;
+    std::string_view escape;
+    unsigned control = b;
+    switch (b) {
+      case '"': escape = "\\\""; break;
+      case '\\': escape = "\\\\"; break;
+      case '\b': escape = "\\b"; break;
+      case '\f': escape = "\\f"; break;
+      case '\n': escape = "\\n"; break;
+      case '\r': escape = "\\r"; break;
+      case '\t': escape = "\\t"; break;
+      case 0xC2u:  // U+0080..U+009F is C2 80..C2 9F; C2 A0 and above are printable
+        if (i + 1 == s.size() || static_cast<unsigned char>(s[i + 1]) > 0x9Fu) continue;
+        control = static_cast<unsigned char>(s[i + 1]);
+        break;
+      default: break;
     }
-  }
-
- private:
-  void open(char bracket) {
-    separate();
-    out_.push_back(bracket);
-    first_.push_back(true);
-  }
-  void close(char bracket) {
-    out_.push_back(bracket);
-    first_.pop_back();
-  }
-  // Writes the comma before every element but the first of its container.
-  void separate() {
-    if (after_key_) {
-      after_key_ = false;
-      return;
+    out.append(s.data() + plain, i - plain);
+    if (!escape.empty()) {
+      out += escape;
+    } else {
+      out += "\\u00";
+      out.push_back(digits[control >> 4]);
+      out.push_back(digits[control & 0x0Fu]);
+      if (b == 0xC2u) ++i;
     }
-    if (first_.empty()) return;
-    if (!first_.back()) out_ += ", ";
-    first_.back() = false;
+    plain = i + 1;
   }
-  // RFC 8259 §7 requires escaping '"', '\' and U+0000..U+001F. DEL and the C1 controls
-  // U+0080..U+009F are escaped too, so no control character reaches a terminal raw.
-  void string_literal(std::string_view s) {
-    static constexpr char digits[] = "0123456789abcdef";
-    out_.push_back('"');
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      const auto b = static_cast<unsigned char>(s[i]);
-      switch (b) {
-        case '"': out_ += "\\\""; continue;
-        case '\\': out_ += "\\\\"; continue;
-        case '\b': out_ += "\\b"; continue;
-        case '\f': out_ += "\\f"; continue;
-        case '\n': out_ += "\\n"; continue;
-        case '\r': out_ += "\\r"; continue;
-        case '\t': out_ += "\\t"; continue;
-        default: break;
-      }
-      unsigned control = 0x100;  // none
-      if (b < 0x20u || b == 0x7Fu) {
-        control = b;
-      } else if (b == 0xC2u && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9Fu) {
-        control = static_cast<unsigned char>(s[i + 1]);  // U+0080..U+009F is C2 80..C2 9F
-        ++i;
-      }
-      if (control != 0x100) {
-        out_ += "\\u00";
-        out_.push_back(digits[control >> 4]);
-        out_.push_back(digits[control & 0x0Fu]);
-      } else {
-        out_.push_back(static_cast<char>(b));
-      }
-    }
-    out_.push_back('"');
-  }
+  out.append(s.data() + plain, s.size() - plain);
+  out.push_back('"');
+}
 
-  std::string& out_;
-  std::vector<bool> first_;
-  bool after_key_ = false;
-};
+}  // namespace detail
+
+/// Appends `v` as JSON with `", "` between members and `": "` after keys (the form of the CLI
+/// contract; nlohmann's dump has no such spacing). Strings must be valid UTF-8, which MQTT
+/// strings are once decoded.
+inline void write(std::string& out, const value& v) {
+  if (v.is_object()) {
+    out.push_back('{');
+    const char* separator = "";
+    for (const auto& [k, member] : v.items()) {
+      out += separator;
+      detail::write_string(out, k);
+      out += ": ";
+      write(out, member);
+      separator = ", ";
+    }
+    out.push_back('}');
+  } else if (v.is_array()) {
+    out.push_back('[');
+    const char* separator = "";
+    for (const value& element : v) {
+      out += separator;
+      write(out, element);
+      separator = ", ";
+    }
+    out.push_back(']');
+  } else if (v.is_string()) {
+    detail::write_string(out, v.get_ref<const std::string&>());
+  } else if (v.is_boolean()) {
+    out += v.get<bool>() ? "true" : "false";
+  } else if (v.is_number_unsigned()) {
+    out += std::to_string(v.get<std::uint64_t>());
+  } else if (v.is_number_integer()) {
+    out += std::to_string(v.get<std::int64_t>());
+  } else if (v.is_null()) {
+    out += "null";
+  } else {
+    out += v.dump();  // a floating-point number, which no packet has
+  }
+}
 
 }  // namespace mqttwire_cli::json
 

@@ -231,7 +231,7 @@ bool encode_line(std::string_view line, std::uint64_t number, const settings& s,
   std::string bytes;
   bytes.reserve(*mqttwire::encoded_size(*p, s.version, s.rules));
   static_cast<void>(mqttwire::encode_to(*p, std::back_inserter(bytes), s.version, s.rules));
-  mqttwire_cli::json::writer::append_hex(out, bytes);
+  mqttwire_cli::append_hex(out, bytes);
   out.push_back('\n');
   return true;
 }

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -20,154 +21,119 @@ namespace mqttwire_cli {
 
 // ---------------------------------------------------------------- packet -> JSON
 
+/// Appends bytes as lowercase hex digits, two per byte (the "..._hex" fields, `encode --hex`).
+inline void append_hex(std::string& out, std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  for (const char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 0x0Fu]);
+  }
+}
+
 namespace detail {
 
-inline void write_fields(json::writer& w, const mqttwire::connect& c) {
+inline json::value hex_value(std::string_view bytes) {
+  std::string text;
+  text.reserve(bytes.size() * 2);
+  append_hex(text, bytes);
+  return text;
+}
+
+inline void add_fields(json::value& j, const mqttwire::connect& c) {
   const bool v311 = c.protocol == mqttwire::protocol_version::v3_1_1;
-  w.key("protocol_name");
-  w.string(v311 ? "MQTT" : "MQIsdp");
-  w.key("protocol_level");
-  w.number(static_cast<unsigned>(c.protocol));
-  w.key("clean_session");
-  w.boolean(c.clean_session);
-  w.key("keep_alive");
-  w.number(c.keep_alive);
-  w.key("client_id");
-  w.string(c.client_id);
-  w.key("will");
+  j["protocol_name"] = v311 ? "MQTT" : "MQIsdp";
+  j["protocol_level"] = static_cast<unsigned>(c.protocol);
+  j["clean_session"] = c.clean_session;
+  j["keep_alive"] = c.keep_alive;
+  j["client_id"] = c.client_id;
+  json::value will;  // null
   if (c.will) {
-    w.begin_object();
-    w.key("topic");
-    w.string(c.will->topic);
-    w.key("payload_hex");
-    w.hex(c.will->payload);
-    w.key("qos");
-    w.number(static_cast<unsigned>(c.will->qos));
-    w.key("retain");
-    w.boolean(c.will->retain);
-    w.end_object();
-  } else {
-    w.null();
+    will["topic"] = c.will->topic;
+    will["payload_hex"] = hex_value(c.will->payload);
+    will["qos"] = static_cast<unsigned>(c.will->qos);
+    will["retain"] = c.will->retain;
   }
-  w.key("username");
-  if (c.username) {
-    w.string(*c.username);
-  } else {
-    w.null();
-  }
-  w.key("password_hex");
-  if (c.password) {
-    w.hex(*c.password);
-  } else {
-    w.null();
-  }
+  j["will"] = std::move(will);
+  j["username"] = c.username ? json::value(*c.username) : json::value();
+  j["password_hex"] = c.password ? hex_value(*c.password) : json::value();
 }
 
-inline void write_fields(json::writer& w, const mqttwire::connack& c) {
-  w.key("session_present");
-  w.boolean(c.session_present);
-  w.key("return_code");
-  w.number(static_cast<std::uint8_t>(c.return_code));
+inline void add_fields(json::value& j, const mqttwire::connack& c) {
+  j["session_present"] = c.session_present;
+  j["return_code"] = static_cast<unsigned>(c.return_code);
 }
 
-inline void write_fields(json::writer& w, const mqttwire::publish& p) {
-  w.key("dup");
-  w.boolean(p.dup);
-  w.key("qos");
-  w.number(static_cast<unsigned>(p.qos));
-  w.key("retain");
-  w.boolean(p.retain);
-  w.key("topic");
-  w.string(p.topic);
-  w.key("packet_id");
-  if (p.packet_id) {
-    w.number(*p.packet_id);
-  } else {
-    w.null();
-  }
-  w.key("payload_hex");
-  w.hex(p.payload);
+inline void add_fields(json::value& j, const mqttwire::publish& p) {
+  j["dup"] = p.dup;
+  j["qos"] = static_cast<unsigned>(p.qos);
+  j["retain"] = p.retain;
+  j["topic"] = p.topic;
+  j["packet_id"] = p.packet_id ? json::value(*p.packet_id) : json::value();
+  j["payload_hex"] = hex_value(p.payload);
 }
 
 template <class Ack>
   requires(std::same_as<Ack, mqttwire::puback> || std::same_as<Ack, mqttwire::pubrec> ||
            std::same_as<Ack, mqttwire::pubcomp> || std::same_as<Ack, mqttwire::unsuback>)
-void write_fields(json::writer& w, const Ack& a) {
-  w.key("packet_id");
-  w.number(a.packet_id);
+void add_fields(json::value& j, const Ack& a) {
+  j["packet_id"] = a.packet_id;
 }
 
-inline void write_fields(json::writer& w, const mqttwire::pubrel& p) {
-  w.key("packet_id");
-  w.number(p.packet_id);
-  w.key("dup");
-  w.boolean(p.dup);
+inline void add_fields(json::value& j, const mqttwire::pubrel& p) {
+  j["packet_id"] = p.packet_id;
+  j["dup"] = p.dup;
 }
 
-inline void write_fields(json::writer& w, const mqttwire::subscribe& s) {
-  w.key("packet_id");
-  w.number(s.packet_id);
-  w.key("dup");
-  w.boolean(s.dup);
-  w.key("subscriptions");
-  w.begin_array();
+inline void add_fields(json::value& j, const mqttwire::subscribe& s) {
+  j["packet_id"] = s.packet_id;
+  j["dup"] = s.dup;
+  json::value list = json::value::array();
   for (const mqttwire::subscription sub : s.subscriptions) {
-    w.begin_object();
-    w.key("topic_filter");
-    w.string(sub.topic_filter);
-    w.key("qos");
-    w.number(static_cast<unsigned>(sub.qos));
-    w.end_object();
+    json::value item = json::value::object();
+    item["topic_filter"] = sub.topic_filter;
+    item["qos"] = static_cast<unsigned>(sub.qos);
+    list.push_back(std::move(item));
   }
-  w.end_array();
+  j["subscriptions"] = std::move(list);
 }
 
-inline void write_fields(json::writer& w, const mqttwire::suback& s) {
-  w.key("packet_id");
-  w.number(s.packet_id);
-  w.key("return_codes");
-  w.begin_array();
-  for (const std::uint8_t code : s.return_codes) w.number(code);
-  w.end_array();
+inline void add_fields(json::value& j, const mqttwire::suback& s) {
+  j["packet_id"] = s.packet_id;
+  json::value list = json::value::array();
+  for (const std::uint8_t code : s.return_codes) list.push_back(code);
+  j["return_codes"] = std::move(list);
 }
 
-inline void write_fields(json::writer& w, const mqttwire::unsubscribe& u) {
-  w.key("packet_id");
-  w.number(u.packet_id);
-  w.key("dup");
-  w.boolean(u.dup);
-  w.key("topic_filters");
-  w.begin_array();
-  for (const std::string_view filter : u.topic_filters) w.string(filter);
-  w.end_array();
+inline void add_fields(json::value& j, const mqttwire::unsubscribe& u) {
+  j["packet_id"] = u.packet_id;
+  j["dup"] = u.dup;
+  json::value list = json::value::array();
+  for (const std::string_view filter : u.topic_filters) list.push_back(filter);
+  j["topic_filters"] = std::move(list);
 }
 
 template <class Empty>
   requires(std::same_as<Empty, mqttwire::pingreq> || std::same_as<Empty, mqttwire::pingresp> ||
            std::same_as<Empty, mqttwire::disconnect>)
-void write_fields(json::writer&, const Empty&) {}
+void add_fields(json::value&, const Empty&) {}
 
 }  // namespace detail
 
 /// Appends one packet as a JSON object with "type" first (no newline).
 inline void append_json(std::string& out, const mqttwire::packet& p) {
-  json::writer w(out);
-  w.begin_object();
-  w.key("type");
-  w.string(mqttwire::to_string(mqttwire::type_of(p)));
-  std::visit([&](const auto& alt) { detail::write_fields(w, alt); }, p);
-  w.end_object();
+  json::value j = json::value::object();
+  j["type"] = mqttwire::to_string(mqttwire::type_of(p));
+  std::visit([&](const auto& alt) { detail::add_fields(j, alt); }, p);
+  json::write(out, j);
 }
 
 /// Appends the error line of the contract: {"error": "<code>", "offset": N}.
 inline void append_error_json(std::string& out, mqttwire::errc code, std::uint64_t offset) {
-  json::writer w(out);
-  w.begin_object();
-  w.key("error");
-  w.string(mqttwire::to_string(code));
-  w.key("offset");
-  w.number(offset);
-  w.end_object();
+  json::value j = json::value::object();
+  j["error"] = mqttwire::to_string(code);
+  j["offset"] = offset;
+  json::write(out, j);
 }
 
 // ---------------------------------------------------------------- JSON -> packet
@@ -188,16 +154,17 @@ namespace detail {
 class fields {
  public:
   fields(const json::value& object, std::string where, std::string& problem)
-      : object_(object), where_(std::move(where)), problem_(problem), used_(object.keys.size()) {}
+      : object_(object), where_(std::move(where)), problem_(problem), used_(object.size()) {}
 
   bool ok() const noexcept { return problem_.empty(); }
 
   // Member `name`, or nullptr when absent (and `required` false) or on error.
   const json::value* get(std::string_view name, bool required) {
-    for (std::size_t i = 0; i < object_.keys.size(); ++i) {
-      if (object_.keys[i] == name) {
+    std::size_t i = 0;
+    for (auto member = object_.begin(); member != object_.end(); ++member, ++i) {
+      if (member.key() == name) {
         used_[i] = true;
-        return &object_.items[i];
+        return &member.value();
       }
     }
     if (required) fail("missing field \"" + std::string(name) + "\"");
@@ -207,12 +174,13 @@ class fields {
   bool boolean(std::string_view name, bool fallback) {
     const json::value* v = get(name, false);
     if (v == nullptr) return fallback;
-    if (v->k != json::value::kind::boolean) return wrong(name, "true or false", *v), fallback;
-    return v->boolean;
+    if (!v->is_boolean()) return wrong(name, "true or false", *v), fallback;
+    return v->get<bool>();
   }
 
   // An integer from 0 to `max`. JSON has one number type, but a fraction or an exponent in a
-  // packet id or a QoS is a mistake in the input, not a value to round.
+  // packet id or a QoS is a mistake in the input, not a value to round: only what nlohmann
+  // read as an unsigned integer is taken, so "1.0", "1e0", "-0" and integers past 2^64 are not.
   std::uint32_t integer(std::string_view name, std::uint32_t max, std::optional<std::uint32_t> fallback) {
     const json::value* v = get(name, !fallback.has_value());
     if (v == nullptr) return fallback.value_or(0);
@@ -221,14 +189,8 @@ class fields {
 
   std::uint32_t integer_of(const json::value& v, std::string_view name, std::uint32_t max) {
     const std::string range = "an integer from 0 to " + std::to_string(max);
-    if (v.k != json::value::kind::number) return wrong(name, range, v), 0;
-    std::uint64_t n = 0;
-    for (const char c : v.text) {
-      if (c < '0' || c > '9' || n > max) return wrong(name, range, v), 0;
-      n = n * 10 + static_cast<unsigned>(c - '0');
-    }
-    if (n > max) return wrong(name, range, v), 0;
-    return static_cast<std::uint32_t>(n);
+    if (!v.is_number_unsigned() || v.get<std::uint64_t>() > max) return wrong(name, range, v), 0;
+    return static_cast<std::uint32_t>(v.get<std::uint64_t>());
   }
 
   // A string field; `fallback` when absent (nullopt = required).
@@ -239,8 +201,8 @@ class fields {
   }
 
   std::string_view string_of(const json::value& v, std::string_view name) {
-    if (v.k != json::value::kind::string) return wrong(name, "a string", v), std::string_view{};
-    return v.text;
+    if (!v.is_string()) return wrong(name, "a string", v), std::string_view{};
+    return v.get_ref<const std::string&>();
   }
 
   // A "..._hex" field: bytes written as pairs of hex digits (either case accepted on input).
@@ -253,12 +215,15 @@ class fields {
 
   std::string_view hex_of(const json::value& v, std::string_view name, packet_storage& store) {
     const std::string what = "a string of hex digit pairs";
-    if (v.k != json::value::kind::string || v.text.size() % 2 != 0) return wrong(name, what, v), "";
+    if (!v.is_string() || v.get_ref<const std::string&>().size() % 2 != 0) {
+      return wrong(name, what, v), "";
+    }
+    const std::string& text = v.get_ref<const std::string&>();
     std::string& out = store.bytes.emplace_back();
-    out.reserve(v.text.size() / 2);
-    for (std::size_t i = 0; i < v.text.size(); i += 2) {
-      const int hi = nibble(v.text[i]);
-      const int lo = nibble(v.text[i + 1]);
+    out.reserve(text.size() / 2);
+    for (std::size_t i = 0; i < text.size(); i += 2) {
+      const int hi = nibble(text[i]);
+      const int lo = nibble(text[i + 1]);
       if (hi < 0 || lo < 0) return wrong(name, what, v), "";
       out.push_back(static_cast<char>(hi << 4 | lo));
     }
@@ -267,8 +232,9 @@ class fields {
 
   // Called once all known members were read: anything unread is unknown.
   void no_other_fields() {
-    for (std::size_t i = 0; i < used_.size() && ok(); ++i) {
-      if (!used_[i]) fail("unknown field \"" + object_.keys[i] + "\"");
+    std::size_t i = 0;
+    for (auto member = object_.begin(); member != object_.end() && ok(); ++member, ++i) {
+      if (!used_[i]) fail("unknown field \"" + member.key() + "\"");
     }
   }
 
@@ -277,8 +243,8 @@ class fields {
   }
   void wrong(std::string_view name, std::string_view expected, const json::value& got) {
     std::string message = "field \"" + std::string(name) + "\" must be " + std::string(expected);
-    if (got.k != json::value::kind::number && got.k != json::value::kind::string) {
-      message += ", not " + std::string(json::kind_name(got.k));
+    if (!got.is_number() && !got.is_string()) {
+      message += ", not " + std::string(json::kind_name(got));
     }
     fail(message);
   }
@@ -331,14 +297,14 @@ inline mqttwire::packet read_connect(fields& f, mqttwire::protocol_version v, pa
   }
   if (by_name && by_level && *by_name != *by_level) {
     f.fail("unsupported_protocol_level: protocol_level " + std::to_string(static_cast<unsigned>(*by_level)) +
-           " does not go with protocol_name \"" + (name != nullptr ? name->text : "") + "\"");
+           " does not go with protocol_name \"" + name->get_ref<const std::string&>() + "\"");
   }
   c.protocol = by_name.value_or(by_level.value_or(v));
   c.clean_session = f.boolean("clean_session", true);
   c.keep_alive = static_cast<std::uint16_t>(f.integer("keep_alive", max_u16, 0));
   c.client_id = f.string("client_id", std::nullopt);
-  if (const json::value* will = f.get("will", false); will != nullptr && will->k != json::value::kind::null) {
-    if (will->k != json::value::kind::object) {
+  if (const json::value* will = f.get("will", false); will != nullptr && !will->is_null()) {
+    if (!will->is_object()) {
       f.wrong("will", "null or an object {topic, payload_hex, qos, retain}", *will);
     } else {
       std::string problem;
@@ -353,14 +319,14 @@ inline mqttwire::packet read_connect(fields& f, mqttwire::protocol_version v, pa
       c.will = lw;
     }
   }
-  if (const json::value* user = f.get("username", false); user != nullptr && user->k != json::value::kind::null) {
-    if (user->k != json::value::kind::string) {
+  if (const json::value* user = f.get("username", false); user != nullptr && !user->is_null()) {
+    if (!user->is_string()) {
       f.wrong("username", "null or a string", *user);
     } else {
-      c.username = std::string_view(user->text);
+      c.username = std::string_view(user->get_ref<const std::string&>());
     }
   }
-  if (const json::value* pass = f.get("password_hex", false); pass != nullptr && pass->k != json::value::kind::null) {
+  if (const json::value* pass = f.get("password_hex", false); pass != nullptr && !pass->is_null()) {
     c.password = f.hex_of(*pass, "password_hex", store);
   }
   return c;
@@ -372,7 +338,7 @@ inline mqttwire::packet read_publish(fields& f, packet_storage& store) {
   p.qos = qos_of(f.integer("qos", max_qos_field, 0));
   p.retain = f.boolean("retain", false);
   p.topic = f.string("topic", std::nullopt);
-  if (const json::value* id = f.get("packet_id", false); id != nullptr && id->k != json::value::kind::null) {
+  if (const json::value* id = f.get("packet_id", false); id != nullptr && !id->is_null()) {
     p.packet_id = static_cast<std::uint16_t>(f.integer_of(*id, "packet_id", max_u16));
   }
   p.payload = f.hex("payload_hex", "", store);
@@ -389,7 +355,7 @@ mqttwire::packet read_ack(fields& f) {
 
 inline const json::value* array_field(fields& f, std::string_view name) {
   const json::value* list = f.get(name, true);
-  if (list != nullptr && list->k != json::value::kind::array) {
+  if (list != nullptr && !list->is_array()) {
     f.wrong(name, "an array", *list);
     return nullptr;
   }
@@ -401,10 +367,10 @@ inline mqttwire::packet read_subscribe(fields& f, packet_storage& store) {
   s.packet_id = static_cast<std::uint16_t>(f.integer("packet_id", max_u16, std::nullopt));
   s.dup = f.boolean("dup", false);
   if (const json::value* list = array_field(f, "subscriptions")) {
-    for (std::size_t i = 0; i < list->items.size() && f.ok(); ++i) {
-      const json::value& item = list->items[i];
+    for (std::size_t i = 0; i < list->size() && f.ok(); ++i) {
+      const json::value& item = (*list)[i];
       const std::string where = "subscriptions[" + std::to_string(i) + "]";
-      if (item.k != json::value::kind::object) {
+      if (!item.is_object()) {
         f.fail(where + " must be an object {topic_filter, qos}");
         break;
       }
@@ -426,9 +392,9 @@ inline mqttwire::packet read_suback(fields& f, packet_storage& store) {
   mqttwire::suback s{};
   s.packet_id = static_cast<std::uint16_t>(f.integer("packet_id", max_u16, std::nullopt));
   if (const json::value* list = array_field(f, "return_codes")) {
-    for (std::size_t i = 0; i < list->items.size() && f.ok(); ++i) {
+    for (std::size_t i = 0; i < list->size() && f.ok(); ++i) {
       const std::string where = "return_codes[" + std::to_string(i) + "]";
-      store.return_codes.push_back(static_cast<std::uint8_t>(f.integer_of(list->items[i], where, max_u8)));
+      store.return_codes.push_back(static_cast<std::uint8_t>(f.integer_of((*list)[i], where, max_u8)));
     }
   }
   s.return_codes = store.return_codes;
@@ -440,9 +406,9 @@ inline mqttwire::packet read_unsubscribe(fields& f, packet_storage& store) {
   u.packet_id = static_cast<std::uint16_t>(f.integer("packet_id", max_u16, std::nullopt));
   u.dup = f.boolean("dup", false);
   if (const json::value* list = array_field(f, "topic_filters")) {
-    for (std::size_t i = 0; i < list->items.size() && f.ok(); ++i) {
+    for (std::size_t i = 0; i < list->size() && f.ok(); ++i) {
       const std::string where = "topic_filters[" + std::to_string(i) + "]";
-      store.topic_filters.push_back(f.string_of(list->items[i], where));
+      store.topic_filters.push_back(f.string_of((*list)[i], where));
     }
   }
   u.topic_filters = store.topic_filters;
@@ -458,16 +424,16 @@ inline mqttwire::packet read_unsubscribe(fields& f, packet_storage& store) {
 inline std::optional<mqttwire::packet> packet_from_json(const json::value& v, mqttwire::protocol_version version,
                                                         packet_storage& store, std::string& problem) {
   problem.clear();
-  if (v.k != json::value::kind::object) {
-    problem = "expected a JSON object, not " + std::string(json::kind_name(v.k));
+  if (!v.is_object()) {
+    problem = "expected a JSON object, not " + std::string(json::kind_name(v));
     return std::nullopt;
   }
-  const json::value* type = v.find("type");
-  if (type == nullptr || type->k != json::value::kind::string) {
+  const auto type = v.find("type");
+  if (type == v.end() || !type->is_string()) {
     problem = "missing field \"type\" (a string such as \"publish\")";
     return std::nullopt;
   }
-  const std::string& t = type->text;
+  const std::string& t = type->get_ref<const std::string&>();
   detail::fields f(v, t, problem);
   f.get("type", true);
   std::optional<mqttwire::packet> p;
