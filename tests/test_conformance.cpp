@@ -85,7 +85,8 @@ bool names_a_test(const std::string& sources, const std::string& name) {
   const std::string literal = "\"" + name + "\"";
   for (auto at = sources.find(literal); at != std::string::npos;
        at = sources.find(literal, at + 1)) {
-    auto before = sources.substr(at >= 12 ? at - 12 : 0, at >= 12 ? 12 : at);
+    // A long name may be wrapped onto the line after `TEST_CASE(`.
+    auto before = sources.substr(at >= 40 ? at - 40 : 0, at >= 40 ? 40 : at);
     while (!before.empty() && (before.back() == ' ' || before.back() == '\n')) before.pop_back();
     const bool test_case = before.size() >= 10 && before.substr(before.size() - 10) == "TEST_CASE(";
     const bool subcase = before.size() >= 8 && before.substr(before.size() - 8) == "SUBCASE(";
@@ -95,7 +96,65 @@ bool names_a_test(const std::string& sources, const std::string& name) {
   return false;
 }
 
+// The text of part 1 (byte format, before "## Part 2") or part 2 (behaviour) of the document.
+std::string part_of(const std::string& doc, int part) {
+  const auto split = doc.find("\n## Part 2");
+  REQUIRE_MESSAGE(split != std::string::npos, "docs/conformance.md has no \"## Part 2\" heading");
+  return part == 1 ? doc.substr(0, split) : doc.substr(split);
+}
+
+// Every backticked name of a "Checked by" cell names a test; returns how many there were.
+std::size_t check_names(const std::string& sources, const std::string& cell) {
+  const std::regex backticked("`([^`]+)`");
+  std::size_t names = 0;
+  for (std::sregex_iterator it(cell.begin(), cell.end(), backticked), end; it != end; ++it) {
+    const std::string name = (*it)[1];
+    INFO(name);
+    CHECK_MESSAGE(names_a_test(sources, name), "no TEST_CASE, SUBCASE or vector row has this name");
+    ++names;
+  }
+  return names;
+}
+
 }  // namespace
+
+TEST_CASE("conformance: every spec §5.2 statement is in part 2 with its layer and its tests") {
+  std::set<std::string> statements;
+  for (const auto& row : statement_list("statements-5.2.txt")) statements.insert(row.first);
+  CHECK(statements.size() == 79);
+  const std::string doc =
+      read_file(std::filesystem::path(MQTTWIRE_SOURCE_DIR) / "docs" / "conformance.md");
+  const std::string sources = test_sources();
+  const std::set<std::string> layers = {"client_session", "server_session", "both sessions",
+                                        "broker", "transport"};
+  std::set<std::string> listed;
+  std::size_t tested = 0;
+  std::istringstream lines(part_of(doc, 2));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("| `[MQTT-", 0) != 0) continue;
+    const auto cells = split_cells(line);
+    REQUIRE(cells.size() >= 4);
+    const std::string id = cells[0].substr(1, cells[0].size() - 2);
+    INFO(id);
+    CHECK_MESSAGE(statements.count(id) == 1, "not a statement of spec §5.2");
+    CHECK_MESSAGE(listed.insert(id).second, "listed twice");
+    CHECK_MESSAGE(layers.count(cells[1]) == 1, "unknown layer " << cells[1]);
+    if (cells[2] == "n/a") {
+      // Only what a session cannot enforce may go untested here, and it must say why.
+      CHECK_MESSAGE(cells[1] != "client_session", "a client_session row needs a test");
+      CHECK_MESSAGE(cells[1] != "server_session", "a server_session row needs a test");
+      CHECK_MESSAGE(cells[3].size() > 20, "an n/a row must say why");
+      continue;
+    }
+    CHECK_MESSAGE(check_names(sources, cells[2]) > 0, "no test named and not n/a");
+    ++tested;
+  }
+  for (const auto& id : statements) {
+    INFO(id);
+    CHECK_MESSAGE(listed.count(id) == 1, "statement missing from part 2 of docs/conformance.md");
+  }
+  CHECK(tested > 55);  // every session row, and the broker rows a library test covers
+}
 
 TEST_CASE("conformance: every spec §5.1 statement is in docs/conformance.md with existing tests") {
   const auto statements = spec_statements();
@@ -104,7 +163,7 @@ TEST_CASE("conformance: every spec §5.1 statement is in docs/conformance.md wit
   const std::string sources = test_sources();
 
   std::set<std::string> listed;
-  std::istringstream lines(doc);
+  std::istringstream lines(part_of(doc, 1));
   const std::regex backticked("`([^`]+)`");
   for (std::string line; std::getline(lines, line);) {
     if (line.rfind("| `[MQTT-", 0) != 0) continue;

@@ -443,3 +443,13 @@ TEST_CASE("client: the state goes into a new session and on over a restart") {
   // The restored id is in use: the next message gets another.
   CHECK(*restarted.publish(publish{.qos = q1, .topic = "a"}, t0) == 2);
 }
+
+TEST_CASE("client: [MQTT-4.6.0-4] PUBRELs go out in the order the PUBRECs came") {
+  client_session c = connected_client();
+  REQUIRE(*c.publish(publish{.qos = q2, .topic = "a"}, t0) == 1);
+  REQUIRE(*c.publish(publish{.qos = q2, .topic = "b"}, t0) == 2);
+  static_cast<void>(sent(c));
+  receive(c, "50 02 00 02  50 02 00 01", t0);
+  CHECK(poll_all(c).empty());
+  CHECK(sent(c) == wire("62 02 00 02  62 02 00 01"));
+}

@@ -372,3 +372,43 @@ TEST_CASE("server: take_state() after the close carries the session to the next 
   server_session again = accepted(connect_kept, {}, *back);
   CHECK(sent(again) == wire("20 02 01 00  3a 06 00 01 61 00 01 31  32 06 00 01 61 00 02 32"));
 }
+
+TEST_CASE("server: [MQTT-3.1.2-16] [MQTT-3.1.2-17] the will keeps its RETAIN and QoS") {
+  // Will flag, Will QoS 2, Will Retain: flags 0x36 (with Clean Session).
+  server_session s = accepted("10 16 00 04 4d 51 54 54 04 36 00 0a 00 02 63 31  00 01 77  00 03 62 79 65");
+  const auto will = s.will_message();
+  REQUIRE(will);
+  CHECK(will->retain);
+  CHECK(will->qos == q2);
+  CHECK(validate(*will) == errc::success);  // ready to be kept and sent
+  CHECK_FALSE(accepted().will_message());
+}
+
+TEST_CASE("server: [MQTT-3.3.1-3] DUP on a delivery is the session's own, not the publisher's") {
+  server_session publisher = accepted();
+  static_cast<void>(sent(publisher));
+  receive(publisher, "3a 06 00 01 74 00 05 78", t0);  // DUP 1, QoS 1, id 5
+  const auto evs = poll_all(publisher);
+  REQUIRE(evs.size() == 1);
+  const publish& in = std::get<events::message>(evs[0]).msg;
+  CHECK(in.dup);
+  const auto kept = make_shared_message(in);
+  REQUIRE(kept);
+  server_session subscriber = accepted();
+  static_cast<void>(sent(subscriber));
+  REQUIRE(subscriber.deliver(*kept, q1, false, t0) == errc::success);
+  CHECK(sent(subscriber) == wire("32 06 00 01 74 00 01 78"));  // DUP 0, its own id
+}
+
+TEST_CASE("server: [MQTT-3.10.4-3] deliveries already started complete after an UNSUBSCRIBE") {
+  server_session s = accepted();
+  static_cast<void>(sent(s));
+  REQUIRE(s.deliver(message("t", "x", q2), q2, false, t0) == errc::success);
+  CHECK(sent(s) == wire("34 06 00 01 74 00 01 78"));
+  receive(s, "a2 05 00 02 00 01 74  50 02 00 01  70 02 00 01", t0);
+  const auto evs = poll_all(s);
+  REQUIRE(evs.size() == 2);
+  CHECK(std::holds_alternative<events::unsubscribe_requested>(evs[0]));
+  CHECK(std::get<events::delivered>(evs[1]) == events::delivered{1, q2});
+  CHECK(sent(s) == wire("b0 02 00 02  62 02 00 01"));
+}
