@@ -89,3 +89,150 @@ TEST_CASE("session chaos: clean sessions keep the weaker guarantees") {
   CHECK(stats.lost[0] > 10);
   CHECK(stats.lost[1] > 10);
 }
+
+// ---------------------------------------------------------------- the serialised form
+
+namespace {
+
+// A state with something in every field: messages at every stage (one a QoS 0 message to be
+// delivered at QoS 1, one with RETAIN), QoS 2 ids awaiting PUBREL, subscriptions.
+session_state rich_state(protocol_version v) {
+  const auto msg = [v](qos_level q, std::string_view topic, std::string_view payload) {
+    const publish p{.qos = q, .topic = topic,
+                    .packet_id = q == qos_level::at_most_once ? std::nullopt
+                                                              : std::optional<std::uint16_t>(1),
+                    .payload = payload};
+    return *make_shared_message(p, v);
+  };
+  session_state s;
+  s.client_id = "client-\xc3\xa9";
+  s.version = v;
+  s.outgoing = {
+      {3, out_stage::awaiting_puback, qos_level::at_least_once, false,
+       msg(qos_level::at_least_once, "a/1", "one")},
+      {9, out_stage::awaiting_pubrec, qos_level::exactly_once, true,
+       msg(qos_level::exactly_once, "a/2", "two")},
+      {10, out_stage::awaiting_pubcomp, qos_level::exactly_once, false, nullptr},
+      {0, out_stage::queued, qos_level::at_least_once, false, msg(qos_level::at_most_once, "a/0", "")},
+      {11, out_stage::queued, qos_level::exactly_once, false, msg(qos_level::exactly_once, "b", "x")},
+  };
+  s.incoming_qos2 = {7, 65535};
+  s.subscriptions = {{"a/+", qos_level::at_least_once}, {"#", qos_level::exactly_once}};
+  return s;
+}
+
+// Every packet in `out` decodes under `v`; returns them, or "" and a failure in `problem`.
+std::vector<packet_type> decode_all(bytes_view out, protocol_version v, std::string& problem) {
+  std::vector<packet_type> types;
+  while (!out.empty()) {
+    const auto d = decode(out, v);
+    if (!d) {
+      problem = "output does not decode: " + std::string(to_string(d.code()));
+      return types;
+    }
+    types.push_back(type_of(d->pkt));
+    out = out.subspan(d->size);
+  }
+  return types;
+}
+
+// What makes a decoded state valid: sessions resume from it, and everything they send decodes.
+std::string use_state(const session_state& s) {
+  const time_point t{};
+  std::string problem;
+  std::size_t resent = 0;  // what a resumed session must send: one packet per message
+  for (const outgoing_message& m : s.outgoing) {
+    if (m.message || m.stage == out_stage::awaiting_pubcomp) ++resent;
+  }
+
+  server_session srv({}, t);
+  std::string connect_wire;
+  static_cast<void>(encode_to(connect{.protocol = s.version, .clean_session = false, .client_id = "x"},
+                              std::back_inserter(connect_wire), s.version));
+  srv.feed(bytes_view(connect_wire.data(), connect_wire.size()), t);
+  const auto req = srv.poll_event();
+  if (!req || !std::holds_alternative<events::connect_requested>(*req)) return "no connect_requested";
+  if (srv.accept(t, s) != errc::success) return "accept refused";
+  const auto sent = decode_all(srv.output(), s.version, problem);
+  if (!problem.empty()) return "server " + problem;
+  if (sent.size() != 1 + resent || sent[0] != packet_type::connack) return "server resend count";
+  if (srv.in_flight() + srv.queued() != s.outgoing.size()) return "server lost messages";
+
+  client_session cl({}, s);
+  if (cl.open(connect{.protocol = s.version, .clean_session = false, .client_id = "x"}, t) !=
+      errc::success) {
+    return "client open";
+  }
+  cl.consume_output(cl.output().size());
+  const char connack_wire[] = {'\x20', '\x02', s.version == protocol_version::v3_1 ? '\x00' : '\x01', '\x00'};
+  cl.feed(bytes_view(connack_wire, 4), t);
+  const auto ev = cl.poll_event();
+  if (!ev || !std::holds_alternative<events::connected>(*ev)) return "client not connected";
+  const auto csent = decode_all(cl.output(), s.version, problem);
+  if (!problem.empty()) return "client " + problem;
+  if (csent.size() != resent) return "client resend count";
+  if (cl.in_flight() + cl.queued() != s.outgoing.size()) return "client lost messages";
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("session_state: the rich state round-trips and is usable") {
+  for (const protocol_version v : {protocol_version::v3_1_1, protocol_version::v3_1}) {
+    const session_state s = rich_state(v);
+    const std::vector<char> bytes = serialise(s);
+    const auto back = deserialise(bytes_view(bytes.data(), bytes.size()));
+    REQUIRE(back);
+    CHECK(*back == s);
+    CHECK(use_state(*back) == "");
+  }
+}
+
+TEST_CASE("session_state: every truncation is refused at or before its end") {
+  for (const protocol_version v : {protocol_version::v3_1_1, protocol_version::v3_1}) {
+    const std::vector<char> bytes = serialise(rich_state(v));
+    std::size_t refused = 0;
+    for (std::size_t n = 0; n < bytes.size(); ++n) {
+      // A copy of exactly n bytes, so that ASan sees any read past the end.
+      const std::vector<char> prefix(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+      const auto d = deserialise(bytes_view(prefix.data(), prefix.size()));
+      if (!d && d.code() == errc::corrupt_session_state && d.error().offset <= n) ++refused;
+    }
+    CHECK(refused == bytes.size());
+  }
+}
+
+TEST_CASE("session_state: every single-byte corruption is refused or reads as a usable state") {
+  for (const protocol_version v : {protocol_version::v3_1_1, protocol_version::v3_1}) {
+    const std::vector<char> bytes = serialise(rich_state(v));
+    std::size_t refused = 0, usable = 0, bad = 0;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      for (unsigned x = 1; x < 256; ++x) {
+        std::vector<char> c = bytes;
+        c[i] = static_cast<char>(static_cast<unsigned char>(c[i]) ^ x);
+        const auto d = deserialise(bytes_view(c.data(), c.size()));
+        if (!d) {
+          if (d.code() == errc::corrupt_session_state && d.error().offset <= c.size()) {
+            ++refused;
+          } else if (++bad <= 3) {
+            FAIL_CHECK("byte " << i << " ^ " << x << ": " << to_string(d.code()) << " at "
+                               << d.error().offset);
+          }
+          continue;
+        }
+        // Accepted: then it is the canonical form of what was read, and sessions can use it.
+        std::string problem = serialise(*d) == c ? use_state(*d) : "not canonical";
+        if (problem.empty()) {
+          ++usable;
+        } else if (++bad <= 3) {
+          FAIL_CHECK("byte " << i << " ^ " << x << ": " << problem);
+        }
+      }
+    }
+    CHECK(bad == 0);
+    CHECK(refused + usable == bytes.size() * 255);
+    // Both outcomes happen: payload and topic bytes may change, counts and stages may not.
+    CHECK(refused > bytes.size() * 100);
+    CHECK(usable > 1000);
+  }
+}
