@@ -88,7 +88,7 @@ inline run_config config_for(std::uint64_t seed, bool clean) {
   c.max_delay = milliseconds(static_cast<long>(r.below(std::min<std::size_t>(cap, 500) + 1)));
   c.cut_permille = 5 + r.below(40);
   c.reject_percent = r.percent(20) ? 10 : 0;
-  c.steps = 150 + static_cast<int>(r.below(350));
+  c.steps = 100 + static_cast<int>(r.below(300));
   return c;
 }
 
@@ -431,13 +431,13 @@ class world {
       }
       rejected_ = false;
       // Another connection with this client id holds the session: it is taken over.
-      for (server_end* other : ends()) {
-        if (other != &e && other->holds_session) {
+      each_end([&](server_end& other) {
+        if (&other != &e && other.holds_session) {
           ++stats_.takeovers;
-          other->s.close(errc::session_taken_over, now_);
-          drain_server(*other);
+          other.s.close(errc::session_taken_over, now_);
+          drain_server(other);
         }
-      }
+      });
       std::optional<session_state> resume;
       if (cfg_.clean) {
         kept_.reset();
@@ -492,11 +492,11 @@ class world {
     }
   }
 
-  std::vector<server_end*> ends() {
-    std::vector<server_end*> all;
-    if (srv_) all.push_back(srv_.get());
-    for (auto& s : stale_) all.push_back(s.get());
-    return all;
+  // Calls f(server_end&) for the current end and every stale one.
+  template <class F>
+  void each_end(F f) {
+    if (srv_) f(*srv_);
+    for (auto& s : stale_) f(*s);
   }
 
   bool drain_client() {
@@ -569,23 +569,23 @@ class world {
       if (client_sock_) send(up_, client_.output());
       client_.consume_output(client_.output().size());
     }
-    for (server_end* e : ends()) {
-      if (e->s.output().empty()) continue;
+    each_end([&](server_end& e) {
+      if (e.s.output().empty()) return;
       moved = true;
-      if (e->sock && e == srv_.get()) {
+      if (e.sock && &e == srv_.get()) {
         // Sometimes by take_output(), as a caller with one write in flight does.
         if (r_.percent(50)) {
           std::vector<char> out;
-          e->s.take_output(out);
+          e.s.take_output(out);
           send(down_, std::string_view(out.data(), out.size()));
         } else {
-          send(down_, e->s.output());
-          e->s.consume_output(e->s.output().size());
+          send(down_, e.s.output());
+          e.s.consume_output(e.s.output().size());
         }
       } else {
-        e->s.consume_output(e->s.output().size());
+        e.s.consume_output(e.s.output().size());
       }
-    }
+    });
     return moved;
   }
 
@@ -594,9 +594,9 @@ class world {
     for (int round = 0; round < 100'000; ++round) {
       bool moved = deliver_due();
       client_.on_timeout(now_);
-      for (server_end* e : ends()) e->s.on_timeout(now_);
+      each_end([this](server_end& e) { e.s.on_timeout(now_); });
       moved = drain_client() || moved;
-      for (server_end* e : ends()) moved = drain_server(*e) || moved;
+      each_end([&](server_end& e) { moved = drain_server(e) || moved; });
       moved = flush() || moved;
       if (!problem_.empty() || !moved) return;
     }
@@ -611,7 +611,7 @@ class world {
     if (!up_.q.empty()) consider(up_.q.front().at);
     if (!down_.q.empty()) consider(down_.q.front().at);
     consider(client_.next_deadline());
-    for (server_end* e : ends()) consider(e->s.next_deadline());
+    each_end([&](server_end& e) { consider(e.s.next_deadline()); });
     if (client_.state() == link_state::disconnected && !client_sock_) consider(reconnect_at_);
     return next;
   }
