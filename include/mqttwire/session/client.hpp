@@ -76,6 +76,13 @@ struct client_options {
 /// the connection is closed with too_many_unreleased past max_unreleased, and a packet over
 /// max_packet_size closes it with packet_too_large. The first error closes the connection
 /// (sticky until the next open()); the messages of a persistent session are kept for it.
+///
+/// The output bound: every packet is begun while output() holds fewer than max_output bytes,
+/// except a PINGREQ and the DISCONNECT (2 bytes each, never held back), so output().size() <
+/// max_output + the largest packet written + 4. While it holds more, nothing received is handled
+/// (poll_event() handles no packet, wants_read() is false) and messages (those resent first),
+/// released manual acks and SUBSCRIBE/UNSUBSCRIBE wait in order; they go out as
+/// consume_output()/take_output() make room, so poll_event() again after writing.
 class client_session : public detail::session_core<client_session, client_event> {
   using core = detail::session_core<client_session, client_event>;
   friend core;
@@ -145,7 +152,7 @@ class client_session : public detail::session_core<client_session, client_event>
     static_cast<void>(outbound_.push({*id, out_stage::queued, p.qos, p.retain, std::move(*kept)},
                                      limits_));
     if (state_ == link_state::connected) {
-      static_cast<void>(outbound_.fill_window(out_, limits_));  // the id was taken above
+      static_cast<void>(outbound_.fill_window(out_, limits_, version_));  // the id was taken above
       note_output();
     }
     return *id;
@@ -177,7 +184,7 @@ class client_session : public detail::session_core<client_session, client_event>
   void acknowledge(std::uint16_t packet_id, time_point now) {
     now_ = now;
     if (state_ != link_state::connected) return;
-    inbound_.acknowledge(packet_id, out_);
+    inbound_.acknowledge(packet_id, out_, limits_.max_output);
     note_output();
   }
 
@@ -253,8 +260,9 @@ class client_session : public detail::session_core<client_session, client_event>
 
  private:
   struct pending_request {
-    owned_packet packet;  // the SUBSCRIBE or UNSUBSCRIBE as sent
-    bool sent = false;    // went out on a connection already (3.1 resends it with DUP)
+    owned_packet packet;   // the SUBSCRIBE or UNSUBSCRIBE as sent
+    bool sent = false;     // went out on a connection already (3.1 resends it with DUP)
+    bool written = false;  // went out on this connection
   };
 
   // ---- received packets, one handler per type (session_core::poll_event calls them) ----
@@ -273,14 +281,9 @@ class client_session : public detail::session_core<client_session, client_event>
     // without them takes as new ones (at least once holds; a PUBREL of an id it does not know is
     // answered with PUBCOMP).
     if (!present) inbound_.clear();
-    outbound_.resend(out_, version_);
-    for (pending_request& r : requests_) {
-      // MQTT 3.1 marks the retransmission of a SUBSCRIBE/UNSUBSCRIBE (§2.4); 3.1.1 has no flag.
-      if (r.sent && version_ == protocol_version::v3_1) static_cast<void>(r.packet.set_dup(true));
-      out_.append_bytes(std::string_view(r.packet.wire().data(), r.packet.wire().size()));
-      r.sent = true;
-    }
-    static_cast<void>(outbound_.fill_window(out_, limits_));
+    outbound_.new_connection();
+    for (pending_request& r : requests_) r.written = false;
+    output_room();
     events_.emplace_back(events::connected{present});
   }
 
@@ -348,6 +351,23 @@ class client_session : public detail::session_core<client_session, client_event>
 
   // ---- for session_core ----
 
+  // Writes what waits for room in the output, each packet while fewer than max_output bytes
+  // wait: acks released by acknowledge(), messages (those in flight again first, after a
+  // reconnect), then SUBSCRIBE/UNSUBSCRIBE not yet sent on this connection, in order.
+  void output_room() {
+    if (state_ != link_state::connected) return;
+    write_waiting();
+    for (pending_request& r : requests_) {
+      if (r.written) continue;
+      if (out_.size() >= limits_.max_output) break;
+      // MQTT 3.1 marks the retransmission of a SUBSCRIBE/UNSUBSCRIBE (§2.4); 3.1.1 has no flag.
+      if (r.sent && version_ == protocol_version::v3_1) static_cast<void>(r.packet.set_dup(true));
+      out_.append_bytes(std::string_view(r.packet.wire().data(), r.packet.wire().size()));
+      r.sent = r.written = true;
+    }
+    note_output();
+  }
+
   bool may_read() const noexcept { return true; }
   void stream_failed(error e) { end(e); }
 
@@ -411,12 +431,8 @@ class client_session : public detail::session_core<client_session, client_event>
       outbound_.release_id(*id);
       return kept.error();
     }
-    const bool now_connected = state_ == link_state::connected;
-    if (now_connected) {
-      out_.append_bytes(std::string_view(kept->wire().data(), kept->wire().size()));
-      note_output();
-    }
-    requests_.push_back({owned_packet(std::move(*kept)), now_connected});
+    requests_.push_back({owned_packet(std::move(*kept)), false, false});
+    output_room();  // sent now when connected and the output has room
     return *id;
   }
 

@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <optional>
 #include <span>
 #include <string>
@@ -77,6 +78,12 @@ struct server_options {
 /// a QoS 1/2 one when max_queued wait, returning errc::queue_full either way (the older ones
 /// are kept); past max_unreleased the connection is closed with too_many_unreleased; a packet
 /// over max_packet_size closes it with packet_too_large.
+///
+/// The output bound: every packet is begun while output() holds fewer than max_output bytes,
+/// so output().size() < max_output + the largest packet written. While it holds more, nothing
+/// received is handled (poll_event() handles no packet, wants_read() is false) and messages
+/// (those resent first), released manual acks and SUBACKs of grant() wait in order; they go out
+/// as consume_output()/take_output() make room, so poll_event() again after writing.
 class server_session : public detail::session_core<server_session, server_event> {
   using core = detail::session_core<server_session, server_event>;
   friend core;
@@ -114,9 +121,9 @@ class server_session : public detail::session_core<server_session, server_event>
       outbound_.restore(std::move(resumed->outgoing));
       inbound_.restore(std::move(resumed->incoming_qos2));
       subscriptions_ = std::move(resumed->subscriptions);
-      outbound_.resend(out_, version_);
     }
-    static_cast<void>(outbound_.fill_window(out_, limits_));
+    outbound_.new_connection();
+    static_cast<void>(outbound_.fill_window(out_, limits_, version_));
     return errc::success;
   }
 
@@ -153,7 +160,14 @@ class server_session : public detail::session_core<server_session, server_event>
       ++code;
       if (granted != suback_code::failure) remember(sub.topic_filter, static_cast<qos_level>(granted));
     }
-    out_.append(reply, version_);
+    // Held back while the output is full, behind any SUBACK held already.
+    if (held_subacks_.empty() && out_.size() < limits_.max_output) {
+      out_.append(reply, version_);
+    } else {
+      std::string bytes;
+      static_cast<void>(encode_to(reply, std::back_inserter(bytes), version_));
+      held_subacks_.push_back(std::move(bytes));
+    }
     requests_.erase(it);
     return errc::success;
   }
@@ -193,7 +207,7 @@ class server_session : public detail::session_core<server_session, server_event>
         e != errc::success) {
       return e;
     }
-    static_cast<void>(outbound_.fill_window(out_, limits_));
+    static_cast<void>(outbound_.fill_window(out_, limits_, version_));
     return errc::success;
   }
 
@@ -201,7 +215,7 @@ class server_session : public detail::session_core<server_session, server_event>
   /// with this packet id now (e.g. it is on disk); its PUBACK/PUBREC goes out in arrival order.
   void acknowledge(std::uint16_t packet_id, time_point now) {
     now_ = now;
-    if (state_ == link_state::connected) inbound_.acknowledge(packet_id, out_);
+    if (state_ == link_state::connected) inbound_.acknowledge(packet_id, out_, limits_.max_output);
   }
 
   /// Ends the connection from the broker's side, e.g. with session_taken_over when another
@@ -326,6 +340,16 @@ class server_session : public detail::session_core<server_session, server_event>
 
   // ---- for session_core ----
 
+  // The output was written: what waited for room goes out (SUBACKs, acks, messages).
+  void output_room() {
+    if (state_ != link_state::connected) return;
+    while (!held_subacks_.empty() && out_.size() < limits_.max_output) {
+      out_.append_bytes(held_subacks_.front());
+      held_subacks_.pop_front();
+    }
+    write_waiting();
+  }
+
   // Nothing after CONNECT is read while the broker decides on it ([MQTT-3.1.4-5]).
   bool may_read() const noexcept { return state_ != link_state::authorizing; }
   void stream_failed(error e) {
@@ -369,6 +393,7 @@ class server_session : public detail::session_core<server_session, server_event>
   server_options opts_;
   owned<connect> request_;
   std::deque<owned<mqttwire::subscribe>> requests_;  // SUBSCRIBEs awaiting grant()
+  std::deque<std::string> held_subacks_;  // granted while the output was full, in order
   std::vector<stored_subscription> subscriptions_;
   std::chrono::milliseconds watchdog_{0};
   time_point connect_deadline_{};

@@ -63,9 +63,18 @@ class session_core {
   // ---- events out ----
 
   /// The next event, or nullopt when the session needs more bytes, time or an answer.
-  /// Received packets are handled here, one at a time, in order.
+  /// Received packets are handled here, one at a time, in order; none while the output holds
+  /// max_output bytes or more (backpressure: write the output, then poll again).
   std::optional<Event> poll_event() {
     while (events_.empty() && reading()) {
+      if (out_.size() >= limits_.max_output) {
+        // After the end of the stream the output can never be written: what is still buffered
+        // is dropped unanswered (a QoS 1/2 sender sends it again, QoS 0 is at most once).
+        if (eof_) {
+          self().end({errc::connection_lost, static_cast<std::size_t>(framer_.stream_offset())});
+        }
+        break;
+      }
       result<packet> p = framer_.next();
       if (!p) {
         if (p.code() != errc::incomplete) {
@@ -86,13 +95,27 @@ class session_core {
 
   // ---- bytes out ----
 
-  /// Bytes to send, in order; call consume_output() with what was written.
+  /// Bytes to send, in order; call consume_output() with what was written. Output holds whole
+  /// packets, each begun while fewer than max_output bytes were waiting (see the class comment
+  /// of each role for the few that are never held back).
   bytes_view output() const noexcept { return out_.pending(); }
-  void consume_output(std::size_t n) noexcept { out_.consume(n); }
+  /// `n` bytes of output() were written. What waited for room (messages, acks, SUBACKs) is
+  /// written now, so output() may grow again; poll_event() then handles received packets again.
+  void consume_output(std::size_t n) {
+    out_.consume(n);
+    self().output_room();
+  }
   /// Moves the pending bytes into `into` (its old contents dropped, its capacity reused by the
-  /// session): for a caller with one asynchronous write in flight.
-  void take_output(std::vector<char>& into) { out_.take(into); }
+  /// session): for a caller with one asynchronous write in flight. As consume_output(), what
+  /// waited for room is written after.
+  void take_output(std::vector<char>& into) {
+    out_.take(into);
+    self().output_room();
+  }
   bool wants_write() const noexcept { return !out_.empty(); }
+  /// False while the output holds max_output bytes or more: received packets wait, so stop
+  /// reading the socket until the output is written.
+  bool wants_read() const noexcept { return out_.size() < limits_.max_output; }
 
   // ---- state ----
 
@@ -133,7 +156,13 @@ class session_core {
   void completed(ack_outcome o, std::uint16_t id) {
     if (!o.completed) return;  // an ack for an id not in flight (a late duplicate): ignored
     events_.emplace_back(events::delivered{id, o.qos});
-    static_cast<void>(outbound_.fill_window(out_, limits_));
+    static_cast<void>(outbound_.fill_window(out_, limits_, version_));
+  }
+  // What both roles write when output is taken: released manual acks, then messages.
+  void write_waiting() {
+    if (state_ != link_state::connected) return;
+    inbound_.flush(out_, limits_.max_output);
+    static_cast<void>(outbound_.fill_window(out_, limits_, version_));
   }
 
   flow_limits limits_;

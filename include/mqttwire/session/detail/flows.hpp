@@ -179,10 +179,28 @@ class outbound_flow {
     if (ids_) ids_->release(id);
   }
 
-  // Sends queued messages while the window has room (3.1.1 §4.3: each gets its id and goes out
-  // with DUP 0). Returns false when no packet id was free (the caller closes or waits).
-  bool fill_window(output_buffer& out, const flow_limits& limits) {
-    while (in_flight_ < messages_.size() && in_flight_ < limits.max_inflight) {
+  // A new connection: every message in flight is to be written again ([MQTT-4.4.0-1]).
+  void new_connection() noexcept { written_ = 0; }
+
+  // Writes what may go out now, each packet only while the output holds fewer than
+  // max_output bytes (the rest waits for the caller to write the output and call again):
+  // first the messages in flight not yet written on this connection, in their original order
+  // with their original id ([MQTT-4.4.0-1], [MQTT-4.6.0-1]): a PUBLISH with DUP 1
+  // ([MQTT-3.3.1-1]), or the PUBREL if PUBREC had come (with DUP in MQTT 3.1, §2.4); then queued
+  // messages while the window has room (3.1.1 §4.3: each gets its id and goes out with DUP 0).
+  // Returns false when no packet id was free (the caller closes or waits).
+  bool fill_window(output_buffer& out, const flow_limits& limits, protocol_version v) {
+    for (; written_ < in_flight_; ++written_) {
+      if (out.size() >= limits.max_output) return true;
+      const outgoing_message& m = messages_[written_];
+      if (m.stage == out_stage::awaiting_pubcomp) {
+        out.append_ack(v == protocol_version::v3_1 ? 0x6Au : 0x62u, m.packet_id);
+      } else {
+        out.append_publish(*m.message, m.qos, m.packet_id, true, m.retain);
+      }
+    }
+    while (in_flight_ < messages_.size() && in_flight_ < limits.max_inflight &&
+           out.size() < limits.max_output) {
       outgoing_message& m = messages_[in_flight_];
       if (m.packet_id == 0) {
         const auto id = allocate_id();
@@ -193,22 +211,9 @@ class outbound_flow {
                                                   : out_stage::awaiting_pubrec;
       out.append_publish(*m.message, m.qos, m.packet_id, false, m.retain);
       ++in_flight_;
+      ++written_;
     }
     return true;
-  }
-
-  // On a new connection of a resumed session: every message in flight again, in its original
-  // order with its original id ([MQTT-4.4.0-1], [MQTT-4.6.0-1]): a PUBLISH with DUP 1
-  // ([MQTT-3.3.1-1]), or the PUBREL if PUBREC had come (with DUP in MQTT 3.1, §2.4).
-  void resend(output_buffer& out, protocol_version v) {
-    for (std::size_t i = 0; i < in_flight_; ++i) {
-      const outgoing_message& m = messages_[i];
-      if (m.stage == out_stage::awaiting_pubcomp) {
-        out.append_ack(v == protocol_version::v3_1 ? 0x6Au : 0x62u, m.packet_id);
-      } else {
-        out.append_publish(*m.message, m.qos, m.packet_id, true, m.retain);
-      }
-    }
   }
 
   // PUBACK: the end of a QoS 1 flow ([MQTT-4.3.2-1]).
@@ -257,11 +262,13 @@ class outbound_flow {
     for (std::size_t i = 0; i < in_flight_; ++i) release_id(messages_[i].packet_id);
     messages_.erase(messages_.begin(), in_flight_end());
     in_flight_ = 0;
+    written_ = 0;
   }
   // Everything goes, the packet ids too.
   void clear() noexcept {
     messages_.clear();
     in_flight_ = 0;
+    written_ = 0;
     ids_.reset();
   }
 
@@ -277,6 +284,9 @@ class outbound_flow {
     const auto it = find(id);
     if (it == in_flight_end() || it->stage != expected) return {};
     const qos_level q = it->qos;
+    // A message not yet written again on this connection can be acknowledged only by a peer
+    // that answers what it got before: the cursor stays on the next one to write.
+    if (it - messages_.begin() < static_cast<std::ptrdiff_t>(written_)) --written_;
     messages_.erase(it);
     --in_flight_;
     release_id(id);
@@ -285,6 +295,7 @@ class outbound_flow {
 
   std::deque<outgoing_message> messages_;
   std::size_t in_flight_ = 0;
+  std::size_t written_ = 0;  // messages in flight (from the front) written on this connection
   // Made on first use: an idle session (most of a broker's) does not pay its 8 KiB.
   std::unique_ptr<packet_id_allocator> ids_;
 };
@@ -331,12 +342,17 @@ class inbound_flow {
   }
 
   // Manual mode: the application owns the message with this id now; acks held for it go out,
-  // and so does every later one already released, in arrival order.
-  void acknowledge(std::uint16_t id, output_buffer& out) {
+  // and so does every later one already released, in arrival order (see flush()).
+  void acknowledge(std::uint16_t id, output_buffer& out, std::size_t max_output) {
     for (pending_ack& a : pending_) {
       if (a.id == id) a.ready = true;
     }
-    while (!pending_.empty() && pending_.front().ready) {
+    flush(out, max_output);
+  }
+  // Writes the released acks at the front, each while the output holds fewer than
+  // `max_output` bytes; the others wait for the next call.
+  void flush(output_buffer& out, std::size_t max_output) {
+    while (!pending_.empty() && pending_.front().ready && out.size() < max_output) {
       out.append_ack(pending_.front().first_byte, pending_.front().id);
       pending_.pop_front();
     }
