@@ -216,6 +216,56 @@ void make_topics(corpus& c) {
                      op(4, 1, "a/#") + op(6, 0, "a/b") + op(5, 0, "a") + op(7, 0, "");
 }
 
+// fuzz_session input: five config bytes, then operations (see fuzz_session.cpp): a byte whose
+// bits 0-3 pick the operation and bits 4-7 give its argument, then the operation's own bytes.
+void make_session(corpus& c) {
+  const auto op = [](unsigned kind, unsigned arg = 0) {
+    return std::string(1, static_cast<char>(kind | (arg << 4)));
+  };
+  const auto canned = [&op](unsigned which, unsigned id = 1) {  // a client packet, its id
+    return op(2, which) + std::string(1, static_cast<char>(id));
+  };
+  const auto deliver = [&op](unsigned qos, unsigned granted, std::string_view payload,
+                             unsigned flags = 0) {
+    return op(8, qos | (granted << 2)) + "\x01"s + static_cast<char>(payload.size()) +
+           std::string(payload) + static_cast<char>(flags);
+  };
+  const std::string persistent = canned(0), clean = canned(1), v31_will = canned(2);
+  const std::string accept = op(4), accept_resume = op(4, 1), take = op(11);
+  const std::string flows =
+      canned(10, 5) + op(7, 2) + deliver(1, 2, "abc") + canned(4, 3) + canned(5, 4) +
+      canned(8, 4) + canned(6, 1) + take + deliver(2, 2, "z") + canned(7, 2) + take +
+      canned(9, 2) + op(3) + "\x08"s + canned(11, 6) + canned(12) + canned(14, 4) + take;
+  // max_inflight 4, max_queued 7, max_unreleased 8; max_output 264; packets up to 1 MiB
+  const std::string roomy = "\x00\x00\xff\x20\x00"s;
+  c["accept-flows"] = roomy + persistent + accept + flows + canned(13);
+  c["clean-flows"] = roomy + clean + accept + flows + op(12);
+  c["manual-acks"] = "\x05\x00\x5f\x02\x00"s + persistent + accept + flows + op(9) + op(9, 1) +
+                     op(9) + take;
+  // A reconnect that resumes the kept state (bit 2 of config: through its serialised form).
+  c["resume"] = "\x04\x00\xff\x20\x00"s + persistent + accept + deliver(1, 1, "a") +
+                deliver(2, 2, "b") + deliver(2, 2, "c") + canned(7, 2) + op(10) + "\x00\x06"s +
+                op(12) + op(15, 1) + op(15, 2) + op(14) + persistent + accept_resume + take +
+                canned(6, 1) + canned(9, 2) + canned(7, 3) + canned(9, 3) + take;
+  // Output that nobody takes: the output bound.
+  c["unread-output"] = "\x00\x00\xff\x00\x00"s + persistent + accept +
+                       [&] {
+                         std::string s;
+                         for (unsigned i = 0; i < 20; ++i) s += canned(12) + deliver(i % 3, 2, "m");
+                         return s;
+                       }() + op(10) + "\x00\x05"s + take;
+  // MQTT 3.1 with a will, the connection lost: closed with publish_will.
+  c["v31-will-lost"] = roomy + v31_will + accept + canned(4, 9) + op(3, 15) + "\xff"s + op(12);
+  c["refused"] = roomy + persistent + op(5, 5) + canned(12) + take;
+  c["takeover"] = roomy + persistent + accept + deliver(1, 1, "x") + op(13) + op(14) + persistent +
+                  accept_resume + take;
+  // A raw stream: CONNECT (keep-alive 1 s), then a PUBLISH QoS 1 and a PINGREQ in pieces.
+  const std::string raw =
+      "\x10\x0d\x00\x04MQTT\x04\x02\x00\x01\x00\x01" "c" "\x32\x06\x00\x01t\x00\x07p" "\xc0\x00"s;
+  c["raw-pieces"] = roomy + op(1, 2) + static_cast<char>(raw.size()) + raw + accept + op(3) + "\x06"s;
+  c["small-packet-limit"] = "\x00\x00\xff\x20\x01"s + persistent + accept + canned(4, 1) + canned(10, 2);
+}
+
 bool write_or_check(const std::filesystem::path& dir, const corpus& c, bool check) {
   bool ok = true;
   if (!check) std::filesystem::create_directories(dir);
@@ -247,22 +297,24 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::filesystem::path root(argv[argc - 1]);
-  corpus decode_seeds, framer_seeds, encode_seeds, topics_seeds, cli_seeds;
+  corpus decode_seeds, framer_seeds, encode_seeds, topics_seeds, cli_seeds, session_seeds;
   std::string stream311, stream31;
   make_decode(decode_seeds, stream311, stream31);
   make_framer(framer_seeds, stream311, stream31);
   make_encode(encode_seeds);
   make_topics(topics_seeds);
   make_cli(cli_seeds);
+  make_session(session_seeds);
   bool ok = write_or_check(root / "fuzz_decode", decode_seeds, check);
   ok = write_or_check(root / "fuzz_framer", framer_seeds, check) && ok;
   ok = write_or_check(root / "fuzz_encode", encode_seeds, check) && ok;
   ok = write_or_check(root / "fuzz_topics", topics_seeds, check) && ok;
+  ok = write_or_check(root / "fuzz_session", session_seeds, check) && ok;
   // The CLI seeds follow the CLI's JSON form, which its owners may change: --check leaves them
   // alone (stale CLI seeds are still valid fuzz inputs), a plain run rewrites them.
   if (!check) write_or_check(root / "fuzz_cli", cli_seeds, false);
-  std::printf("%s %zu + %zu + %zu + %zu + %zu seeds\n", check ? "checked" : "wrote",
+  std::printf("%s %zu + %zu + %zu + %zu + %zu + %zu seeds\n", check ? "checked" : "wrote",
               decode_seeds.size(), framer_seeds.size(), encode_seeds.size(), topics_seeds.size(),
-              cli_seeds.size());
+              session_seeds.size(), cli_seeds.size());
   return ok ? 0 : 1;
 }

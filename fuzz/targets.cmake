@@ -14,6 +14,9 @@ if(EXISTS "${mqttwire_fuzz_root}/include/mqttwire/topic_match.hpp" AND
    EXISTS "${mqttwire_fuzz_root}/include/mqttwire/subscription_index.hpp")
   list(APPEND mqttwire_fuzz_targets fuzz_topics)
 endif()
+if(EXISTS "${mqttwire_fuzz_root}/include/mqttwire/session/server.hpp")
+  list(APPEND mqttwire_fuzz_targets fuzz_session)
+endif()
 if(EXISTS "${mqttwire_fuzz_root}/examples/cli/json.hpp")
   # The CLI reads and writes JSON with nlohmann/json. Where it is missing or older (the Ubuntu
   # 20.04 of OSS-Fuzz's base-builder has 3.7) only this target is left out.
