@@ -266,6 +266,39 @@ void make_session(corpus& c) {
   c["small-packet-limit"] = "\x00\x00\xff\x20\x01"s + persistent + accept + canned(4, 1) + canned(10, 2);
 }
 
+// fuzz_session_client input: four config bytes, then operations (see fuzz_session_client.cpp).
+void make_session_client(corpus& c) {
+  const auto op = [](unsigned kind, unsigned arg = 0) {
+    return std::string(1, static_cast<char>(kind | (arg << 4)));
+  };
+  const auto canned = [&op](unsigned which, unsigned id = 1) {  // a server packet, its id
+    return op(2, which) + std::string(1, static_cast<char>(id));
+  };
+  const auto publish = [&op](unsigned qos, std::string_view payload) {
+    return op(5, qos) + static_cast<char>(payload.size()) + std::string(payload);
+  };
+  const std::string persistent = op(4, 1u << 2), clean = op(4, 1u | (1u << 2)), take = op(11);
+  const std::string flows = publish(1, "a") + publish(2, "b") + publish(0, "c") + op(6) + op(7) +
+                            take + canned(6, 1) + canned(7, 2) + canned(9, 2) + canned(10, 3) +
+                            canned(12, 4) + canned(4, 7) + canned(5, 8) + canned(15, 8) +
+                            canned(8, 8) + op(3) + "\x08"s + canned(13) + take;
+  const std::string roomy = "\x00\x00\xff\x20"s;  // inflight 4, queued 7, unreleased 8, output 264
+  c["flows"] = roomy + persistent + canned(0) + flows + op(8) + take;
+  c["clean-flows"] = roomy + clean + canned(0) + flows + op(12);
+  c["manual-acks"] = "\x01\x00\xff\x20"s + persistent + canned(0) + flows + op(9) + op(9, 1) + take;
+  // A restored session with three messages in flight, resent after CONNACK (Session Present).
+  c["restored-resend"] = "\x0c\x00\xff\x02"s + persistent + canned(1) + take + canned(6, 1) +
+                         canned(7, 2) + canned(9, 3) + take;
+  c["reconnect"] = roomy + persistent + canned(0) + publish(1, "x") + op(12) + persistent +
+                   canned(1) + take + canned(6, 1);
+  c["refused"] = roomy + persistent + canned(2) + persistent + op(3, 15) + "\xff"s;
+  c["unread-output"] = "\x00\x00\xff\x00"s + persistent + canned(0) + [&] {
+    std::string s;
+    for (unsigned i = 0; i < 10; ++i) s += publish(i % 3, "m") + canned(4, i + 1) + canned(5, i + 20);
+    return s;
+  }() + op(3) + "\x30"s + op(10) + "\x00\x05"s + take;
+}
+
 bool write_or_check(const std::filesystem::path& dir, const corpus& c, bool check) {
   bool ok = true;
   if (!check) std::filesystem::create_directories(dir);
@@ -297,7 +330,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::filesystem::path root(argv[argc - 1]);
-  corpus decode_seeds, framer_seeds, encode_seeds, topics_seeds, cli_seeds, session_seeds;
+  corpus decode_seeds, framer_seeds, encode_seeds, topics_seeds, cli_seeds, session_seeds,
+      client_seeds;
   std::string stream311, stream31;
   make_decode(decode_seeds, stream311, stream31);
   make_framer(framer_seeds, stream311, stream31);
@@ -305,16 +339,18 @@ int main(int argc, char** argv) {
   make_topics(topics_seeds);
   make_cli(cli_seeds);
   make_session(session_seeds);
+  make_session_client(client_seeds);
   bool ok = write_or_check(root / "fuzz_decode", decode_seeds, check);
   ok = write_or_check(root / "fuzz_framer", framer_seeds, check) && ok;
   ok = write_or_check(root / "fuzz_encode", encode_seeds, check) && ok;
   ok = write_or_check(root / "fuzz_topics", topics_seeds, check) && ok;
   ok = write_or_check(root / "fuzz_session", session_seeds, check) && ok;
+  ok = write_or_check(root / "fuzz_session_client", client_seeds, check) && ok;
   // The CLI seeds follow the CLI's JSON form, which its owners may change: --check leaves them
   // alone (stale CLI seeds are still valid fuzz inputs), a plain run rewrites them.
   if (!check) write_or_check(root / "fuzz_cli", cli_seeds, false);
-  std::printf("%s %zu + %zu + %zu + %zu + %zu + %zu seeds\n", check ? "checked" : "wrote",
+  std::printf("%s %zu + %zu + %zu + %zu + %zu + %zu + %zu seeds\n", check ? "checked" : "wrote",
               decode_seeds.size(), framer_seeds.size(), encode_seeds.size(), topics_seeds.size(),
-              session_seeds.size(), cli_seeds.size());
+              session_seeds.size(), client_seeds.size(), cli_seeds.size());
   return ok ? 0 : 1;
 }

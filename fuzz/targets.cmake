@@ -15,7 +15,7 @@ if(EXISTS "${mqttwire_fuzz_root}/include/mqttwire/topic_match.hpp" AND
   list(APPEND mqttwire_fuzz_targets fuzz_topics)
 endif()
 if(EXISTS "${mqttwire_fuzz_root}/include/mqttwire/session/server.hpp")
-  list(APPEND mqttwire_fuzz_targets fuzz_session)
+  list(APPEND mqttwire_fuzz_targets fuzz_session fuzz_session_client)
 endif()
 if(EXISTS "${mqttwire_fuzz_root}/examples/cli/json.hpp")
   # The CLI reads and writes JSON with nlohmann/json. Where it is missing or older (the Ubuntu
