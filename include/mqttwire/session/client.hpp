@@ -360,8 +360,10 @@ class client_session : public detail::session_core<client_session, client_event>
     for (pending_request& r : requests_) {
       if (r.written) continue;
       if (out_.size() >= limits_.max_output) break;
-      // MQTT 3.1 marks the retransmission of a SUBSCRIBE/UNSUBSCRIBE (§2.4); 3.1.1 has no flag.
-      if (r.sent && version_ == protocol_version::v3_1) static_cast<void>(r.packet.set_dup(true));
+      // MQTT 3.1 marks the retransmission of a SUBSCRIBE/UNSUBSCRIBE (§2.4); 3.1.1 has no flag
+      // ([MQTT-2.2.2-1]), so a request marked on a 3.1 connection is cleared again when the
+      // session is opened with 3.1.1.
+      static_cast<void>(r.packet.set_dup(r.sent && version_ == protocol_version::v3_1));
       out_.append_bytes(std::string_view(r.packet.wire().data(), r.packet.wire().size()));
       r.sent = r.written = true;
     }

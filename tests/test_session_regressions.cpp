@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+// The session bugs fuzz_session and fuzz_session_client found, one test each (the inputs are in
+// fuzz/regressions/fuzz_session*/).
+#include "session_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace session_test;
+
+namespace {
+
+const std::string connack_ok("\x20\x02\x00\x00", 4);
+
+// Opens `c` with protocol `v` (Clean Session 0) and accepts it with CONNACK 0; returns what it
+// sent after the CONNECT.
+std::string reopen(client_session& c, protocol_version v) {
+  REQUIRE(c.open(connect{.protocol = v, .clean_session = false, .client_id = "c"}, t0) == errc::success);
+  drain_output(c);
+  c.feed(bytes_view(connack_ok.data(), connack_ok.size()), t0);
+  while (c.poll_event()) {
+  }
+  return drain_output(c);
+}
+
+}  // namespace
+
+TEST_CASE("client: an UNSUBSCRIBE resent on 3.1 (DUP) goes out without DUP when reopened as 3.1.1") {
+  // fuzz/regressions/fuzz_session_client/dup-request-after-version-change
+  client_session c;
+  reopen(c, protocol_version::v3_1);
+  const std::string_view filters[] = {"a"};
+  REQUIRE(c.unsubscribe(filters, t0));
+  CHECK(hex(drain_output(c)) == "a2 05 00 01 00 01 61");  // UNSUBSCRIBE id 1, "a"
+  c.connection_lost(t0);
+  while (c.poll_event()) {
+  }
+  // Not acknowledged: resent on the next connection, with DUP in 3.1 (§2.4) ...
+  CHECK(hex(reopen(c, protocol_version::v3_1)) == "aa 05 00 01 00 01 61");
+  c.connection_lost(t0);
+  while (c.poll_event()) {
+  }
+  // ... and with the fixed flags 0010 in 3.1.1 ([MQTT-2.2.2-1]).
+  CHECK(hex(reopen(c, protocol_version::v3_1_1)) == "a2 05 00 01 00 01 61");
+}
