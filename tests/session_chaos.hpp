@@ -62,6 +62,7 @@ struct run_config {
   std::uint16_t keep_alive = 0;  ///< seconds; 0: no keep-alive (only full cuts then)
   std::size_t max_inflight = 4;
   std::size_t max_queued = 50;
+  std::size_t max_output = 1u << 20;  ///< small in some runs: output waits for room
   bool client_manual_acks = false;
   bool server_manual_acks = false;
   std::size_t max_piece = 16;   ///< largest piece the channel delivers at once
@@ -89,6 +90,7 @@ inline run_config config_for(std::uint64_t seed, bool clean) {
   c.cut_permille = 5 + r.below(40);
   c.reject_percent = r.percent(20) ? 10 : 0;
   c.steps = 100 + static_cast<int>(r.below(300));
+  if (r.percent(30)) c.max_output = 1 + r.below(64);
   return c;
 }
 
@@ -167,6 +169,7 @@ class world {
     o.max_inflight = cfg_.max_inflight;
     o.max_queued = cfg_.max_queued;
     o.manual_acks = cfg_.client_manual_acks;
+    o.max_output = cfg_.max_output;
     o.connect_timeout = 10s;
     return o;
   }
@@ -175,6 +178,7 @@ class world {
     o.max_inflight = cfg_.max_inflight;
     o.max_queued = cfg_.max_queued;
     o.manual_acks = cfg_.server_manual_acks;
+    o.max_output = cfg_.max_output;
     o.connect_timeout = 10s;
     return o;
   }
@@ -566,8 +570,11 @@ class world {
     bool moved = false;
     if (!client_.output().empty()) {
       moved = true;
-      if (client_sock_) send(up_, client_.output());
-      client_.consume_output(client_.output().size());
+      // Sometimes only part of it, as a socket that takes less than offered.
+      const bytes_view out = client_.output();
+      const std::size_t n = r_.percent(30) ? 1 + r_.below(out.size()) : out.size();
+      if (client_sock_) send(up_, out.first(n));
+      client_.consume_output(n);
     }
     each_end([&](server_end& e) {
       if (e.s.output().empty()) return;
@@ -579,8 +586,10 @@ class world {
           e.s.take_output(out);
           send(down_, std::string_view(out.data(), out.size()));
         } else {
-          send(down_, e.s.output());
-          e.s.consume_output(e.s.output().size());
+          const bytes_view out = e.s.output();
+          const std::size_t n = r_.percent(30) ? 1 + r_.below(out.size()) : out.size();
+          send(down_, out.first(n));
+          e.s.consume_output(n);
         }
       } else {
         e.s.consume_output(e.s.output().size());
