@@ -28,7 +28,7 @@ void feed(server_session& s, const std::string& b) {
 
 // Every event until none is left; returns how many.
 template <class Session>
-std::size_t poll_all(Session& s) {
+std::size_t count_events(Session& s) {
   std::size_t n = 0;
   while (s.poll_event()) ++n;
   return n;
@@ -43,7 +43,7 @@ server_session accepted_server(std::size_t limit, bool clean = true,
   o.manual_acks = manual;
   server_session s(o, t0);
   feed(s, wire(connect{.clean_session = clean, .client_id = "c"}));
-  REQUIRE(poll_all(s) == 1);
+  REQUIRE(count_events(s) == 1);
   REQUIRE(s.accept(t0, std::move(resume)) == errc::success);
   return s;
 }
@@ -60,20 +60,20 @@ TEST_CASE("server output bound: PINGREQs are not answered while max_output bytes
   std::string pings;
   for (int i = 0; i < 20; ++i) pings += std::string("\xc0\x00", 2);  // PINGREQ
   feed(s, pings);
-  CHECK(poll_all(s) == 0);
+  CHECK(count_events(s) == 0);
   // CONNACK (4) and six PINGRESPs reach 16 bytes; the other 14 PINGREQs wait.
   const std::string six_pingresps("\xd0\x00\xd0\x00\xd0\x00\xd0\x00\xd0\x00\xd0\x00", 12);
   CHECK(h(drain_output(s)) == h(connack_ok + six_pingresps));
   CHECK(s.wants_read());
-  CHECK(poll_all(s) == 0);
+  CHECK(count_events(s) == 0);
   CHECK(s.output().size() == 16);  // eight more
   CHECK_FALSE(s.wants_read());
   std::vector<char> taken;
   s.take_output(taken);
   CHECK(taken.size() == 16);
-  CHECK(poll_all(s) == 0);
+  CHECK(count_events(s) == 0);
   CHECK(h(drain_output(s)) == h(six_pingresps));
-  CHECK(poll_all(s) == 0);
+  CHECK(count_events(s) == 0);
   CHECK(s.output().empty());
 }
 
@@ -120,9 +120,9 @@ TEST_CASE("server output bound: SUBACKs and manual acks wait in order while the 
   feed(s, wire(subscribe{.packet_id = 9, .subscriptions = subs}) +
               wire(publish{.qos = qos_level::at_least_once, .topic = "t", .packet_id = 3, .payload = "x"}));
   // The CONNACK fills the output: nothing is read yet.
-  CHECK(poll_all(s) == 0);
+  CHECK(count_events(s) == 0);
   CHECK(h(drain_output(s)) == h(connack_ok));
-  CHECK(poll_all(s) == 2);  // subscribe_requested, message
+  CHECK(count_events(s) == 2);  // subscribe_requested, message
   CHECK(s.grant(9, std::vector<std::uint8_t>{1}, t0) == errc::success);
   s.acknowledge(3, t0);
   CHECK(h(drain_output(s)) == h(std::string("\x90\x03\x00\x09\x01", 5)));  // SUBACK
@@ -153,7 +153,7 @@ TEST_CASE("client output bound: messages and requests wait while max_output byte
   drain_output(c);
   const std::string connack = connack_ok;
   c.feed(bytes_view(connack.data(), connack.size()), t0);
-  CHECK(poll_all(c) == 1);
+  CHECK(count_events(c) == 1);
   const auto id1 = c.publish(publish{.qos = qos_level::at_least_once, .topic = "t", .payload = "p"}, t0);
   const auto id2 = c.publish(publish{.qos = qos_level::at_least_once, .topic = "t", .payload = "q"}, t0);
   const std::string_view filters[] = {"a"};
