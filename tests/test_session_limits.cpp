@@ -168,3 +168,60 @@ TEST_CASE("client output bound: messages and requests wait while max_output byte
   c.consume_output(0);
   CHECK(h(drain_output(c)) == h(std::string("\xa2\x05\x00\x03\x00\x01" "a", 7)));
 }
+
+TEST_CASE("limits: with manual acks, reading waits at max_unacknowledged instead of holding more") {
+  using namespace session_test;
+  server_session s(server_options{.max_unacknowledged = 2, .manual_acks = true}, t0);
+  receive(s, "10 0e 00 04 4d 51 54 54 04 02 00 0a 00 02 63 31", t0);
+  REQUIRE(poll_all(s).size() == 1);
+  REQUIRE(s.accept(t0) == errc::success);
+  static_cast<void>(sent(s));
+  receive(s, "32 05 00 01 61 00 01  32 05 00 01 61 00 02  32 05 00 01 61 00 03", t0);
+  CHECK(poll_all(s).size() == 2);  // the third waits
+  CHECK(s.pending_acks() == 2);
+  s.acknowledge(1, t0);
+  CHECK(sent(s) == session_test::wire("40 02 00 01"));
+  CHECK(poll_all(s).size() == 1);  // room again: the third is read
+  s.acknowledge(2, t0);
+  s.acknowledge(3, t0);
+  CHECK(sent(s) == session_test::wire("40 02 00 02  40 02 00 03"));
+}
+
+TEST_CASE("limits: reading waits at max_pending_grants SUBSCRIBEs not yet granted") {
+  using namespace session_test;
+  server_session s(server_options{.max_pending_grants = 1}, t0);
+  receive(s, "10 0e 00 04 4d 51 54 54 04 02 00 0a 00 02 63 31", t0);
+  REQUIRE(poll_all(s).size() == 1);
+  REQUIRE(s.accept(t0) == errc::success);
+  static_cast<void>(sent(s));
+  receive(s, "82 06 00 01 00 01 61 00  82 06 00 02 00 01 62 00", t0);
+  auto evs = poll_all(s);
+  REQUIRE(evs.size() == 1);
+  CHECK(std::get<events::subscribe_requested>(evs[0]).packet_id == 1);
+  REQUIRE(s.grant_up_to(1, qos_level::at_most_once, t0) == errc::success);
+  evs = poll_all(s);
+  REQUIRE(evs.size() == 1);
+  CHECK(std::get<events::subscribe_requested>(evs[0]).packet_id == 2);
+}
+
+TEST_CASE("limits: a PUBREC held for acknowledge() stays held over a client's reconnect") {
+  using namespace session_test;
+  client_session c(client_options{.manual_acks = true});
+  const connect hello{.clean_session = false, .keep_alive = 10, .client_id = "c1"};
+  REQUIRE(c.open(hello, t0) == errc::success);
+  receive(c, "20 02 00 00  34 05 00 01 61 00 07  32 05 00 01 62 00 08", t0);
+  CHECK(poll_all(c).size() == 3);  // connected, two messages
+  static_cast<void>(sent(c));
+  c.connection_lost(t0);
+  static_cast<void>(poll_all(c));
+  REQUIRE(c.open(hello, t0) == errc::success);
+  static_cast<void>(sent(c));
+  // Session Present; the server sends both again.
+  receive(c, "20 02 01 00  3c 05 00 01 61 00 07  3a 05 00 01 62 00 08", t0);
+  const auto evs = poll_all(c);
+  CHECK(evs.size() == 2);  // connected, and the QoS 1 message again (not the QoS 2 one)
+  CHECK(sent(c).empty());  // nothing acknowledged before the application says so
+  c.acknowledge(7, t0);
+  c.acknowledge(8, t0);
+  CHECK(sent(c) == session_test::wire("50 02 00 07  40 02 00 08"));
+}

@@ -40,6 +40,8 @@ struct client_options {
   std::size_t max_queued = 1000;      ///< QoS 1/2 PUBLISH waiting behind them (or for CONNACK)
   std::size_t max_output = 1u << 20;  ///< bytes of output not yet taken: QoS 0 past it is refused
   std::size_t max_unreleased = 1000;  ///< inbound QoS 2 ids awaiting PUBREL; past it: close
+  /// With manual_acks, inbound QoS 1/2 not yet acknowledged; at it, reading waits.
+  std::size_t max_unacknowledged = 1000;
   std::size_t max_packet_size = 1u << 20;  ///< largest inbound packet (framer_options)
   std::chrono::milliseconds connect_timeout{30'000};  ///< CONNACK wait after open()
   /// PINGRESP wait after a PINGREQ; 0 means the keep-alive itself.
@@ -74,7 +76,8 @@ struct client_options {
 /// At the limits: publish() returns errc::queue_full (nothing is kept or sent) when
 /// max_queued QoS 1/2 messages wait, and for QoS 0 when max_output bytes are not yet taken;
 /// the connection is closed with too_many_unreleased past max_unreleased, and a packet over
-/// max_packet_size closes it with packet_too_large. The first error closes the connection
+/// max_packet_size closes it with packet_too_large; with manual_acks reading waits while
+/// max_unacknowledged messages wait for acknowledge(). The first error closes the connection
 /// (sticky until the next open()); the messages of a persistent session are kept for it.
 ///
 /// The output bound: every packet is begun while output() holds fewer than max_output bytes,
@@ -89,7 +92,8 @@ class client_session : public detail::session_core<client_session, client_event>
 
  public:
   explicit client_session(client_options o = {}, session_state restored = {})
-      : core({o.max_inflight, o.max_queued, o.max_output, o.max_unreleased}, o.manual_acks,
+      : core({o.max_inflight, o.max_queued, o.max_output, o.max_unreleased, o.max_unacknowledged},
+             o.manual_acks,
              o.report_packets),
         opts_(o) {
     restore(std::move(restored));

@@ -39,10 +39,14 @@ struct server_options {
   std::size_t max_queued = 1000;      ///< QoS 1/2 deliveries waiting behind them
   std::size_t max_output = 1u << 20;  ///< bytes of output not yet taken: QoS 0 past it is dropped
   std::size_t max_unreleased = 1000;  ///< inbound QoS 2 ids awaiting PUBREL; past it: close
+  /// With manual_acks, inbound QoS 1/2 not yet acknowledged; at it, reading waits.
+  std::size_t max_unacknowledged = 1000;
   std::size_t max_packet_size = 1u << 20;  ///< largest inbound packet (framer_options)
   /// The CONNECT must arrive this long after the session was made (a slow or idle peer holds
   /// a connection for at most this long before it is known who it is).
   std::chrono::milliseconds connect_timeout{10'000};
+  /// SUBSCRIBEs reported and not yet answered by grant(); at it, reading waits.
+  std::size_t max_pending_grants = 64;
   /// Acknowledge inbound QoS 1/2 (PUBACK, PUBREC) only when the application calls
   /// acknowledge(), e.g. once the message is written durably; acks still go out in arrival order.
   bool manual_acks = false;
@@ -77,7 +81,9 @@ struct server_options {
 /// At the limits: deliver() drops a QoS 0 message when max_output bytes are not yet taken and
 /// a QoS 1/2 one when max_queued wait, returning errc::queue_full either way (the older ones
 /// are kept); past max_unreleased the connection is closed with too_many_unreleased; a packet
-/// over max_packet_size closes it with packet_too_large.
+/// over max_packet_size closes it with packet_too_large; reading waits (backpressure, nothing
+/// is dropped) while max_pending_grants SUBSCRIBEs wait for grant() and, with manual_acks, while
+/// max_unacknowledged messages wait for acknowledge().
 ///
 /// The output bound: every packet is begun while output() holds fewer than max_output bytes,
 /// so output().size() < max_output + the largest packet written. While it holds more, nothing
@@ -91,7 +97,8 @@ class server_session : public detail::session_core<server_session, server_event>
  public:
   /// A session for a connection accepted at `opened` (the CONNECT deadline counts from it).
   explicit server_session(server_options o = {}, time_point opened = {})
-      : core({o.max_inflight, o.max_queued, o.max_output, o.max_unreleased}, o.manual_acks,
+      : core({o.max_inflight, o.max_queued, o.max_output, o.max_unreleased, o.max_unacknowledged},
+             o.manual_acks,
              o.report_packets),
         opts_(o) {
     framer_ = framer(protocol_version::v3_1_1,
@@ -105,6 +112,9 @@ class server_session : public detail::session_core<server_session, server_event>
 
   // ------------------------------------------------------------------ answers
 
+  /// Acknowledgements a closed connection still held for acknowledge() are not part of the
+  /// state: before resuming, make sure the messages it reported are owned (e.g. on disk), since
+  /// a resent QoS 2 message whose id is kept is answered at once.
   /// Accepts the CONNECT: CONNACK 0, with Session Present when `resumed` holds the kept state
   /// of a persistent session (Clean Session 0; [MQTT-3.2.2-1] .. -3). Its unacknowledged
   /// messages go out again (DUP 1, PUBREL), then the queued ones. `resumed` is ignored for a
@@ -350,8 +360,11 @@ class server_session : public detail::session_core<server_session, server_event>
     write_waiting();
   }
 
-  // Nothing after CONNECT is read while the broker decides on it ([MQTT-3.1.4-5]).
-  bool may_read() const noexcept { return state_ != link_state::authorizing; }
+  // Nothing after CONNECT is read while the broker decides on it ([MQTT-3.1.4-5]), nor while
+  // max_pending_grants SUBSCRIBEs wait for grant().
+  bool may_read() const noexcept {
+    return state_ != link_state::authorizing && requests_.size() < opts_.max_pending_grants;
+  }
   void stream_failed(error e) {
     // An unsupported protocol level is answered with CONNACK 1 before closing (3.1.1 §3.1.2.2).
     if (state_ == link_state::connecting) {

@@ -134,8 +134,12 @@ class session_core {
   Derived& self() noexcept { return static_cast<Derived&>(*this); }
   // Packets are handled while connected; the derived role may stop earlier (a server waiting
   // for its application to answer CONNECT).
+  // With manual acks, reading also waits while max_unacknowledged messages are not yet
+  // acknowledged: a peer cannot make the session hold more (backpressure instead of memory).
   bool reading() const noexcept {
-    return state_ != link_state::disconnected && static_cast<const Derived&>(*this).may_read();
+    return state_ != link_state::disconnected &&
+           inbound_.pending_acks() < limits_.max_unacknowledged &&
+           static_cast<const Derived&>(*this).may_read();
   }
 
   std::size_t packet_offset() const noexcept {

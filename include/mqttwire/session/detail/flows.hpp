@@ -146,6 +146,7 @@ struct flow_limits {
   std::size_t max_queued = 1000;       // QoS 1/2 messages waiting behind them
   std::size_t max_output = 1u << 20;   // bytes of output the caller has not taken
   std::size_t max_unreleased = 1000;   // inbound QoS 2 ids awaiting PUBREL
+  std::size_t max_unacknowledged = 1000;  // inbound QoS 1/2 awaiting acknowledge() (manual acks)
 };
 
 // What an acknowledgement did to the outgoing flow.
@@ -368,8 +369,13 @@ class inbound_flow {
     unreleased_ = std::move(ids);
     pending_.clear();
   }
-  // A new connection: acks held for the old one are void (the peer resends what it missed).
-  void new_connection() noexcept { pending_.clear(); }
+  // A new connection: a PUBACK held for the old one is void (the peer sends its QoS 1 message
+  // again, and it is delivered again); a PUBREC the application has not released yet stays
+  // held, so the resent QoS 2 message is answered only once it is owned (a duplicate finds it
+  // pending and waits for it).
+  void new_connection() {
+    std::erase_if(pending_, [](const pending_ack& a) { return a.ready || a.first_byte != 0x50u; });
+  }
   void clear() noexcept {
     unreleased_.clear();
     pending_.clear();
