@@ -302,7 +302,7 @@ class world {
   void manual_acks() {
     if (!client_acks_.empty() && r_.percent(50)) {
       const std::size_t i = r_.below(client_acks_.size());
-      client_.acknowledge(client_acks_[i], now_);
+      client_.acknowledge(client_acks_[i].id, now_);
       client_acks_.erase(client_acks_.begin() + static_cast<std::ptrdiff_t>(i));
     }
     if (srv_ && !srv_->acks.empty()) {
@@ -312,7 +312,7 @@ class world {
     }
   }
   void all_manual_acks() {
-    for (const std::uint16_t id : client_acks_) client_.acknowledge(id, now_);
+    for (const held_ack& a : client_acks_) client_.acknowledge(a.id, now_);
     client_acks_.clear();
     if (srv_) {
       for (const std::uint16_t id : srv_->acks) srv_->s.acknowledge(id, now_);
@@ -372,7 +372,9 @@ class world {
     if (const auto* m = std::get_if<events::message>(&ev)) {
       if (!client_connected_) fail("client message before connected");
       arrived(s2c_, m->msg, "client");
-      if (cfg_.client_manual_acks && m->msg.packet_id) client_acks_.push_back(*m->msg.packet_id);
+      if (cfg_.client_manual_acks && m->msg.packet_id) {
+        client_acks_.push_back({*m->msg.packet_id, m->msg.qos == qos_level::exactly_once});
+      }
     } else if (const auto* d = std::get_if<events::delivered>(&ev)) {
       const auto it = id_to_seq_.find(d->packet_id);
       if (it == id_to_seq_.end()) return fail("client delivered an unknown id " + std::to_string(d->packet_id));
@@ -395,7 +397,10 @@ class world {
     } else if (std::holds_alternative<events::connected>(ev)) {
       if (client_connected_) fail("client connected twice on one connection");
       client_connected_ = true;
-      client_acks_.clear();  // acks held for the last connection are void
+      // A PUBACK held for the last connection is void; a PUBREC stays held until acknowledged,
+      // unless the server kept nothing of the session.
+      const bool present = std::get<events::connected>(ev).session_present;
+      std::erase_if(client_acks_, [present](const held_ack& a) { return !present || !a.qos2; });
     } else if (const auto* c = std::get_if<events::closed>(&ev)) {
       client_closed_ = true;
       const errc e = c->reason.code;
@@ -411,8 +416,9 @@ class world {
         send_fin(up_);
         client_sock_ = false;
       }
-      client_acks_.clear();
+      std::erase_if(client_acks_, [](const held_ack& a) { return !a.qos2; });
       if (cfg_.clean) {
+        client_acks_.clear();
         // A clean session forgets its requests with the connection.
         requests_.clear();
       }
@@ -792,7 +798,11 @@ class world {
   flow_log c2s_, s2c_;
   std::map<std::uint16_t, std::size_t> id_to_seq_;  // client's QoS 1/2 in flight
   std::map<std::uint16_t, bool> requests_;  // client SUBSCRIBE (true) / UNSUBSCRIBE awaiting acks
-  std::vector<std::uint16_t> client_acks_;
+  struct held_ack {
+    std::uint16_t id;
+    bool qos2;  // a PUBREC, which a session keeps held over a reconnect
+  };
+  std::vector<held_ack> client_acks_;
   std::size_t server_delivered_[3] = {};
   std::string problem_;
 };

@@ -42,10 +42,12 @@ std::size_t run_seeds(std::uint64_t first, std::uint64_t count, bool clean, run_
     if (problem.empty()) continue;
     ++failures;
     if (failures <= 3) {
-      FAIL_CHECK("seed " << seed << (clean ? " (clean)" : " (persistent)") << " v"
+      const std::string kind = clean ? " (clean)" : " (persistent)";
+      FAIL_CHECK("seed " << seed << kind << " v"
                          << static_cast<int>(cfg.version) << " keep_alive " << cfg.keep_alive
                          << " inflight " << cfg.max_inflight << " queued " << cfg.max_queued
-                         << " manual " << cfg.client_manual_acks << cfg.server_manual_acks
+                         << " manual acks: client " << cfg.client_manual_acks << ", server "
+                         << cfg.server_manual_acks
                          << " piece " << cfg.max_piece << " delay " << cfg.max_delay.count()
                          << ": " << problem);
     }

@@ -187,7 +187,7 @@ class client_session : public detail::session_core<client_session, client_event>
   /// message with this packet id now.
   void acknowledge(std::uint16_t packet_id, time_point now) {
     now_ = now;
-    if (state_ != link_state::connected) return;
+    if (state_ != link_state::connected) return inbound_.release(packet_id);
     inbound_.acknowledge(packet_id, out_, limits_.max_output);
     note_output();
   }

@@ -345,10 +345,15 @@ class inbound_flow {
   // Manual mode: the application owns the message with this id now; acks held for it go out,
   // and so does every later one already released, in arrival order (see flush()).
   void acknowledge(std::uint16_t id, output_buffer& out, std::size_t max_output) {
+    release(id);
+    flush(out, max_output);
+  }
+  // Without a connection: the ack is released but cannot be written. A PUBREC so released is
+  // not kept for the next connection (the resent message is answered at once: it is owned).
+  void release(std::uint16_t id) noexcept {
     for (pending_ack& a : pending_) {
       if (a.id == id) a.ready = true;
     }
-    flush(out, max_output);
   }
   // Writes the released acks at the front, each while the output holds fewer than
   // `max_output` bytes; the others wait for the next call.
