@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The snippets of docs/readme-framer-topics.md, compiled and run (keep the two in step).
+#include "doc_snippets.hpp"
+
 #include <doctest/doctest.h>
 #include <mqttwire/mqttwire.hpp>
 #include <sys/socket.h>
@@ -7,15 +9,13 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 using namespace std::literals;
 
-// ---- snippet: read loop ----
+// snippet: read-loop
 // Reads packets from a connected socket until the peer closes or breaks the protocol.
 template <class Handler>
 mqttwire::error read_loop(int fd, Handler&& on_packet) {
@@ -31,9 +31,9 @@ mqttwire::error read_loop(int fd, Handler&& on_packet) {
     }
   }
 }
-// ---- end of snippet ----
+// end snippet
 
-// ---- snippet: subscription lookup ----
+// snippet: subscription-lookup
 struct broker {
   mqttwire::subscription_index<std::uint64_t> subs;  // (filter, client id) pairs
   std::vector<std::pair<std::uint64_t, std::string>> sent;
@@ -52,9 +52,9 @@ struct broker {
     });
   }
 };
-// ---- end of snippet ----
+// end snippet
 
-// ---- snippet: packet ids ----
+// snippet: packet-ids
 struct session {
   mqttwire::packet_id_allocator ids;  // 8 KiB, no allocation
 
@@ -67,7 +67,7 @@ struct session {
   }
   void on_puback(const mqttwire::puback& ack) { ids.release(ack.packet_id); }
 };
-// ---- end of snippet ----
+// end snippet
 
 TEST_CASE("readme: the read loop takes packets from a socket") {
   int fds[2];
@@ -119,24 +119,6 @@ TEST_CASE("readme: packet ids for QoS 1") {
 }
 
 TEST_CASE("readme: every code block of docs/readme-framer-topics.md is in this file") {
-  const auto slurp = [](const char* path) {
-    std::ifstream in(path);
-    std::stringstream all;
-    all << in.rdbuf();
-    return all.str();
-  };
-  const std::string doc = slurp(MQTTWIRE_SOURCE_DIR "/docs/readme-framer-topics.md");
-  const std::string self = slurp(MQTTWIRE_SOURCE_DIR "/tests/test_framer_readme.cpp");
-  REQUIRE_FALSE(doc.empty());
-  REQUIRE_FALSE(self.empty());
-  std::size_t blocks = 0;
-  for (std::size_t at = doc.find("```cpp\n"); at != std::string::npos;
-       at = doc.find("```cpp\n", at + 1)) {
-    const std::size_t begin = at + 7;
-    const std::string code = doc.substr(begin, doc.find("```", begin) - begin);
-    CAPTURE(code);
-    CHECK(self.find(code) != std::string::npos);
-    ++blocks;
-  }
-  CHECK(blocks == 3);
+  const auto blocks = doc_snippets::check_document("docs/readme-framer-topics.md", {"tests/test_framer_readme.cpp"});
+  CHECK(blocks.size() == 3);
 }

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 // The snippets of docs/owned.md, compiled and run (keep the two in step).
+#include "doc_snippets.hpp"
+
 #include <doctest/doctest.h>
 #include <mqttwire/mqttwire.hpp>
 
 #include <cstdint>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,7 +16,7 @@
 
 using namespace std::literals;
 
-// ---- snippet: retained ----
+// snippet: retained-store
 // Retained messages outlive the buffers they were read from: one owned PUBLISH per topic.
 struct retained_store {
   std::map<std::string, mqttwire::owned<mqttwire::publish>, std::less<>> by_topic;
@@ -42,9 +42,9 @@ struct retained_store {
     return copy;
   }
 };
-// ---- end of snippet ----
+// end snippet
 
-// ---- snippet: session queue ----
+// snippet: session-queue
 // A session's outgoing PUBLISH and PUBREL packets, kept as their wire form and resent after a
 // reconnect with their original ids ([MQTT-4.4.0-1]).
 struct outgoing_queue {
@@ -81,7 +81,7 @@ struct outgoing_queue {
     }
   }
 };
-// ---- end of snippet ----
+// end snippet
 
 namespace {
 std::string str(mqttwire::bytes_view b) { return std::string(b.data(), b.size()); }
@@ -138,24 +138,6 @@ TEST_CASE("owned docs: the session queue resends with DUP where the version allo
 }
 
 TEST_CASE("owned docs: every code block of docs/owned.md is in this file") {
-  const auto slurp = [](const char* path) {
-    std::ifstream in(path);
-    std::stringstream all;
-    all << in.rdbuf();
-    return all.str();
-  };
-  const std::string doc = slurp(MQTTWIRE_SOURCE_DIR "/docs/owned.md");
-  const std::string self = slurp(MQTTWIRE_SOURCE_DIR "/tests/test_owned_docs.cpp");
-  REQUIRE_FALSE(doc.empty());
-  REQUIRE_FALSE(self.empty());
-  std::size_t blocks = 0;
-  for (std::size_t at = doc.find("```cpp\n"); at != std::string::npos;
-       at = doc.find("```cpp\n", at + 1)) {
-    const std::size_t begin = at + 7;
-    const std::string code = doc.substr(begin, doc.find("```", begin) - begin);
-    CAPTURE(code);
-    CHECK(self.find(code) != std::string::npos);
-    ++blocks;
-  }
-  CHECK(blocks == 2);
+  const auto blocks = doc_snippets::check_document("docs/owned.md", {"tests/test_owned_docs.cpp"});
+  CHECK(blocks.size() == 2);
 }

@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Compiles and runs every code snippet of docs/readme-codec-usage.md, and checks that the
 // document shows exactly the code between the "snippet" markers below.
+#include "doc_snippets.hpp"
+
 #include <doctest/doctest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -62,54 +60,6 @@ const packet all_types[] = {
     disconnect{},
 };
 // end snippet
-
-namespace {
-
-std::map<std::string, std::string> snippets_in(const std::string& text) {
-  std::map<std::string, std::string> out;
-  std::istringstream lines(text);
-  std::string name, body;
-  for (std::string line; std::getline(lines, line);) {
-    const auto start = line.find("// snippet: ");
-    if (start != std::string::npos && line.find("\"") == std::string::npos) {
-      name = line.substr(start + 12);
-      body.clear();
-      continue;
-    }
-    if (line.find("// end snippet") != std::string::npos && line.find("\"") == std::string::npos) {
-      out[name] = body;
-      name.clear();
-      continue;
-    }
-    if (!name.empty()) {
-      body += line + '\n';  // indentation is removed by dedent()
-    }
-  }
-  return out;
-}
-
-std::string dedent(const std::string& s) {
-  std::istringstream lines(s);
-  std::string out;
-  std::size_t indent = std::string::npos;
-  std::vector<std::string> all;
-  for (std::string line; std::getline(lines, line);) {
-    all.push_back(line);
-    if (!line.empty()) indent = std::min(indent, line.find_first_not_of(' '));
-  }
-  for (const auto& line : all) out += (line.size() >= indent ? line.substr(indent) : line) + "\n";
-  return out;
-}
-
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  REQUIRE_MESSAGE(in, "cannot read " << p.string());
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
 
 TEST_CASE("readme: the compile-time PUBLISH is the expected 17 bytes") {
   CHECK(std::string(hello_wire.data(), hello_wire.size()) ==
@@ -242,28 +192,7 @@ TEST_CASE("readme: error handling") {
 }
 
 TEST_CASE("readme: the document shows exactly the snippets compiled here") {
-  const auto here = snippets_in(read_file(std::filesystem::path(MQTTWIRE_SOURCE_DIR) / "tests" /
-                                          "test_readme_examples.cpp"));
-  const std::string doc =
-      read_file(std::filesystem::path(MQTTWIRE_SOURCE_DIR) / "docs" / "readme-codec-usage.md");
-  std::vector<std::string> blocks;
-  std::istringstream lines(doc);
-  std::string block;
-  bool inside = false;
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("```", 0) == 0) {
-      if (inside) blocks.push_back(block);
-      inside = !inside && line == "```cpp";
-      block.clear();
-      continue;
-    }
-    if (inside) block += line + "\n";
-  }
-  CHECK(here.size() == 8);
-  CHECK(blocks.size() == here.size());
-  for (const std::string& b : blocks) {
-    bool found = false;
-    for (const auto& [name, code] : here) found = found || dedent(code) == b;
-    CHECK_MESSAGE(found, "a cpp block of the document is not a compiled snippet:\n" << b);
-  }
+  const auto blocks = doc_snippets::check_document("docs/readme-codec-usage.md",
+                                                   {"tests/test_readme_examples.cpp"});
+  CHECK(blocks.size() == 8);
 }

@@ -9,7 +9,7 @@
 
 using namespace std::literals;
 
-// --- README example begins ---
+// snippet: first-example
 // A PUBLISH built at compile time: the bytes are a constant, checked by the compiler.
 static constexpr mqttwire::publish kPosition{
     .qos = mqttwire::qos_level::at_least_once,
@@ -32,7 +32,7 @@ bool print_publish(mqttwire::bytes_view wire, std::ostream& out) {
   out << "topic " << pub.topic << ", payload " << pub.payload << '\n';
   return true;
 }
-// --- README example ends ---
+// end snippet
 
 TEST_CASE("README: the compile-time PUBLISH has the exact bytes of spec §3.3 with our fields") {
   constexpr auto expected =

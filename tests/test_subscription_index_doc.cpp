@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: MIT
 // The snippet of docs/subscription-index.md (a broker's delivery decision), compiled and run.
+#include "doc_snippets.hpp"
+
 #include <doctest/doctest.h>
 #include <mqttwire/mqttwire.hpp>
 
 #include <algorithm>
 #include <cstdint>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-// ---- snippet: delivery decision ----
+// snippet: delivery-decision
 // The subscriptions of a broker's clients, and what it sends for a PUBLISH.
 struct broker {
   mqttwire::subscription_index<std::uint64_t> subs;  // client id; the value is the granted QoS
@@ -54,7 +54,7 @@ struct broker {
   }
   void on_session_end(std::uint64_t client) { subs.remove_all(client); }
 };
-// ---- end of snippet ----
+// end snippet
 
 namespace {
 
@@ -112,24 +112,6 @@ TEST_CASE("subscription-index doc: the broker's delivery decision") {
 }
 
 TEST_CASE("subscription-index doc: every code block of docs/subscription-index.md is here") {
-  const auto slurp = [](const char* path) {
-    std::ifstream in(path);
-    std::stringstream all;
-    all << in.rdbuf();
-    return all.str();
-  };
-  const std::string doc = slurp(MQTTWIRE_SOURCE_DIR "/docs/subscription-index.md");
-  const std::string self = slurp(MQTTWIRE_SOURCE_DIR "/tests/test_subscription_index_doc.cpp");
-  REQUIRE_FALSE(doc.empty());
-  REQUIRE_FALSE(self.empty());
-  std::size_t blocks = 0;
-  for (std::size_t at = doc.find("```cpp\n"); at != std::string::npos;
-       at = doc.find("```cpp\n", at + 1)) {
-    const std::size_t begin = at + 7;
-    const std::string code = doc.substr(begin, doc.find("```", begin) - begin);
-    CAPTURE(code);
-    CHECK(self.find(code) != std::string::npos);
-    ++blocks;
-  }
-  CHECK(blocks == 1);
+  const auto blocks = doc_snippets::check_document("docs/subscription-index.md", {"tests/test_subscription_index_doc.cpp"});
+  CHECK(blocks.size() == 1);
 }
