@@ -101,7 +101,7 @@ add_subdirectory_consumer() {
   fi
 }
 
-# The README note: a parent that installs (exports) a target linking mqttwire::mqttwire needs
+# The note in docs/install.md: a parent that installs (exports) a target linking mqttwire::mqttwire needs
 # -DMQTTWIRE_INSTALL=ON. Without it CMake refuses to generate; with it the install works.
 add_subdirectory_parent_installs() {
   if cmake -S tests/packaging/add_subdirectory -B "$work/parent-no-install" "${gen[@]}" \
