@@ -17,7 +17,7 @@
 
 namespace {
 
-// Exit codes of the contract (docs/readme-cli.md); 64 is EX_USAGE of sysexits.h.
+// Exit codes of the contract (docs/cli.md); 64 is EX_USAGE of sysexits.h.
 constexpr int exit_ok = 0;
 constexpr int exit_bad_input = 1;
 constexpr int exit_incomplete = 2;

@@ -418,7 +418,7 @@ inline mqttwire::packet read_unsubscribe(fields& f, packet_storage& store) {
 }  // namespace detail
 
 /// Reads one packet from its JSON form. Fields with an obvious default may be left out (see
-/// docs/readme-cli.md); unknown fields are errors. Returns nullopt and sets `problem` to a
+/// docs/cli.md); unknown fields are errors. Returns nullopt and sets `problem` to a
 /// sentence naming the field when the JSON does not describe a packet. Whether the packet is
 /// valid MQTT is left to mqttwire::validate, so its error names reach the user unchanged.
 inline std::optional<mqttwire::packet> packet_from_json(const json::value& v, mqttwire::protocol_version version,
