@@ -2,7 +2,7 @@
 # Benchmarks smoke: build the Catch2 benchmarks and bench/ops with g++ -O2, run every benchmark
 # briefly (allocation counts are checked: encode and decode must not allocate), then one quick
 # bench/report pass under callgrind. Timings and instruction counts are printed, never asserted:
-# this machine is shared and noisy, and the targets are tracked in docs/readme-performance.md.
+# this machine is shared and noisy, and the targets are tracked in docs/performance.md.
 set -euo pipefail
 dir=build/ci-bench
 cmake -S . -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Release \
