@@ -109,7 +109,8 @@ inline std::vector<block> blocks_in(const std::string& markdown) {
       inside = false;
       continue;
     }
-    if (inside) current.code += (line.size() >= indent ? line.substr(indent) : std::string()) + '\n';
+    if (!inside) continue;
+    current.code += (line.size() >= indent ? line.substr(indent) : std::string()) + '\n';
   }
   REQUIRE_MESSAGE(!inside, "a code block is not closed");
   return out;

@@ -54,21 +54,6 @@ struct broker {
 };
 // end snippet
 
-// snippet: packet-ids
-struct session {
-  mqttwire::packet_id_allocator ids;  // 8 KiB, no allocation
-
-  bool send_qos1(mqttwire::publish& p) {
-    const std::optional<std::uint16_t> id = ids.allocate();
-    if (!id) return false;  // 65,535 messages in flight: wait for acknowledgements
-    p.qos = mqttwire::qos_level::at_least_once;
-    p.packet_id = *id;
-    return true;  // encode and send p
-  }
-  void on_puback(const mqttwire::puback& ack) { ids.release(ack.packet_id); }
-};
-// end snippet
-
 TEST_CASE("readme: the read loop takes packets from a socket") {
   int fds[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
@@ -109,16 +94,7 @@ TEST_CASE("readme: a broker's subscription lookup") {
                       {7, "sport/#"}, {7, "sport/tennis/+"}, {8, "sport/#"}});
 }
 
-TEST_CASE("readme: packet ids for QoS 1") {
-  session s;
-  mqttwire::publish p{.topic = "a"};
-  REQUIRE(s.send_qos1(p));
-  CHECK(p.packet_id == std::optional<std::uint16_t>(1));
-  s.on_puback({1});
-  CHECK(s.ids.empty());
-}
-
 TEST_CASE("readme: every code block of docs/readme-framer-topics.md is in this file") {
   const auto blocks = doc_snippets::check_document("docs/readme-framer-topics.md", {"tests/test_framer_readme.cpp"});
-  CHECK(blocks.size() == 3);
+  CHECK(blocks.size() == 2);
 }
