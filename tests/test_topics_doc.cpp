@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The snippet of docs/subscription-index.md (a broker's delivery decision), compiled and run.
+// The snippets of docs/topics.md (topic rules, matching, the subscription index), compiled and run,
+// and the check that the document shows exactly them.
 #include "doc_snippets.hpp"
 
 #include <doctest/doctest.h>
@@ -7,10 +8,51 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+// snippet: topic-rules
+// Names and filters are checked as decode checks them; matching is constexpr too.
+static_assert(mqttwire::validate_topic_name("a/+") ==
+              mqttwire::error{mqttwire::errc::wildcard_in_topic_name, 2});
+static_assert(mqttwire::validate_topic_filter("sport/#/x") ==
+              mqttwire::error{mqttwire::errc::misplaced_multi_level_wildcard, 6});
+static_assert(mqttwire::topic_matches("sport/+/player1", "sport/tennis/player1"));
+static_assert(mqttwire::topic_matches("sport/#", "sport"));   // '#' includes the parent level
+static_assert(!mqttwire::topic_matches("sport/+", "sport"));  // '+' is exactly one level
+static_assert(mqttwire::topic_matches("+/+", "/finance"));    // empty levels count
+static_assert(!mqttwire::topic_matches("#", "$SYS/uptime"));  // wildcards skip '$' topics...
+static_assert(mqttwire::topic_matches("#", "$SYS/uptime", false));  // ...unless told not to
+static_assert(mqttwire::has_wildcards("sport/+") && !mqttwire::has_wildcards("sport/tennis"));
+// end snippet
+
+namespace first_look {
+
+// snippet: subscription-lookup
+struct broker {
+  mqttwire::subscription_index<std::uint64_t> subs;  // (filter, client id) pairs
+  std::vector<std::pair<std::uint64_t, std::string>> sent;
+
+  std::vector<std::uint8_t> on_subscribe(std::uint64_t client, const mqttwire::subscribe& s) {
+    std::vector<std::uint8_t> codes;  // the SUBACK's return codes
+    for (const mqttwire::subscription sub : s.subscriptions) {
+      const bool ok = subs.add(sub.topic_filter, client, sub.qos).has_value();  // bad: false
+      codes.push_back(ok ? static_cast<std::uint8_t>(sub.qos) : mqttwire::suback_code::failure);
+    }
+    return codes;
+  }
+  void on_publish(const mqttwire::publish& p) {
+    subs.match(p.topic, [&](std::uint64_t client, std::string_view filter) {
+      sent.emplace_back(client, filter);  // deliver p to client
+    });
+  }
+};
+// end snippet
+
+}  // namespace first_look
 
 // snippet: delivery-decision
 // The subscriptions of a broker's clients, and what it sends for a PUBLISH.
@@ -74,7 +116,7 @@ sent_list publish(const broker& b, std::string_view topic, qos_level qos) {
 
 }  // namespace
 
-TEST_CASE("subscription-index doc: the broker's delivery decision") {
+TEST_CASE("topics doc: the broker's delivery decision") {
   broker b;
   const mqttwire::subscription seven[] = {{"a/+", q1}, {"a/#", q2}, {"a/b", q0}};
   CHECK(b.on_subscribe(7, mqttwire::subscribe{1, false, seven}) ==
@@ -111,7 +153,34 @@ TEST_CASE("subscription-index doc: the broker's delivery decision") {
   CHECK(b.subs.size() == 1);
 }
 
-TEST_CASE("subscription-index doc: every code block of docs/subscription-index.md is here") {
-  const auto blocks = doc_snippets::check_document("docs/subscription-index.md", {"tests/test_subscription_index_doc.cpp"});
-  CHECK(blocks.size() == 1);
+TEST_CASE("topics doc: which filters match a topic") {
+  first_look::broker b;
+  const mqttwire::subscription filters[] = {{"sport/tennis/+", mqttwire::qos_level::at_least_once},
+                                            {"sport/#", mqttwire::qos_level::at_most_once}};
+  CHECK(b.on_subscribe(7, mqttwire::subscribe{1, false, filters}) ==
+        std::vector<std::uint8_t>{1, 0});
+  const std::span<const mqttwire::subscription> second(filters + 1, 1);
+  CHECK(b.on_subscribe(8, mqttwire::subscribe{1, false, second}) == std::vector<std::uint8_t>{0});
+  const mqttwire::subscription bad[] = {{"sport/#/x", mqttwire::qos_level::at_most_once}};
+  CHECK(b.on_subscribe(9, mqttwire::subscribe{2, false, bad}) == std::vector<std::uint8_t>{0x80});
+  b.on_publish(mqttwire::publish{.topic = "sport/tennis/player1"});
+  std::sort(b.sent.begin(), b.sent.end());
+  CHECK(b.sent == std::vector<std::pair<std::uint64_t, std::string>>{
+                      {7, "sport/#"}, {7, "sport/tennis/+"}, {8, "sport/#"}});
+}
+
+TEST_CASE("topics doc: the topic rules hold at run time too") {
+  // The run-time checks take the vector path for ASCII strings; the answers must not change.
+  CHECK(mqttwire::validate_topic_name("a/+") ==
+        mqttwire::error{mqttwire::errc::wildcard_in_topic_name, 2});
+  CHECK(mqttwire::validate_topic_filter("sport/#/x") ==
+        mqttwire::error{mqttwire::errc::misplaced_multi_level_wildcard, 6});
+  CHECK(mqttwire::validate_topic_name("sport/tennis/player1") == mqttwire::error{});
+  CHECK_FALSE(mqttwire::topic_matches("#", "$SYS/uptime"));
+  CHECK(mqttwire::topic_matches("#", "$SYS/uptime", false));
+}
+
+TEST_CASE("topics doc: the document shows exactly the snippets compiled here") {
+  const auto blocks = doc_snippets::check_document("docs/topics.md", {"tests/test_topics_doc.cpp"});
+  CHECK(blocks.size() == 3);
 }
