@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The example at the top of README.md, compiled and checked so that it cannot drift.
+// The first example of README.md, compiled and checked, and the check that the README shows
+// exactly it and the client loop of test_readme_session.cpp.
+#include "doc_snippets.hpp"
+
 #include <doctest/doctest.h>
-#include <mqttwire/mqttwire.hpp>
 
 #include <ostream>
 #include <sstream>
@@ -10,6 +12,8 @@
 using namespace std::literals;
 
 // snippet: first-example
+#include <mqttwire/mqttwire.hpp>
+
 // A PUBLISH built at compile time: the bytes are a constant, checked by the compiler.
 static constexpr mqttwire::publish kPosition{
     .qos = mqttwire::qos_level::at_least_once,
@@ -17,7 +21,7 @@ static constexpr mqttwire::publish kPosition{
     .packet_id = 7,
     .payload = R"({"lat":48.137,"lon":11.575})",
 };
-constexpr auto kPositionBytes = mqttwire::encode_array<kPosition>();
+constexpr auto kPositionBytes = mqttwire::encode_array<kPosition>();  // std::array<char, 55>
 static_assert(kPositionBytes[0] == '\x32');  // PUBLISH, QoS 1
 
 // Decoding at run time: one packet from the front of a buffer; the fields are views into it.
@@ -53,4 +57,10 @@ TEST_CASE("README: decoding prints a publish, and a wildcard topic is refused wi
   CHECK(out.str() == "wildcard_in_topic_name at byte 6 [MQTT-3.3.2-2] [MQTT-4.7.1-1]\n");
   const auto decoded = mqttwire::decode(mqttwire::bytes_view(bad));
   CHECK(decoded.error() == mqttwire::error{mqttwire::errc::wildcard_in_topic_name, 6});
+}
+
+TEST_CASE("README: the document shows exactly the snippets compiled here and in test_readme_session") {
+  const auto blocks = doc_snippets::check_document(
+      "README.md", {"tests/test_readme_intro.cpp", "tests/test_readme_session.cpp"});
+  CHECK(blocks.size() == 2);
 }

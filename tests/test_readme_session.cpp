@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The README's client loop over a POSIX socket, compiled and run against a server_session that
 // this test runs on 127.0.0.1 (a free port, a thread, a bounded time).
+#include "doc_snippets.hpp"
+
 #include <doctest/doctest.h>
 
 #include <mqttwire/mqttwire.hpp>
@@ -11,10 +13,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -164,4 +168,22 @@ TEST_CASE("readme: the client loop runs against a server_session on 127.0.0.1") 
   CHECK(server.ended);
   CHECK(server.end.reason == mqttwire::error{});  // the client said DISCONNECT
   CHECK_FALSE(server.end.publish_will);
+}
+
+TEST_CASE("readme: the README shows this client loop, whole, under \"A client in 60 lines\"") {
+  const auto snippets =
+      doc_snippets::snippets_in(doc_snippets::read_file("tests/test_readme_session.cpp"));
+  REQUIRE(snippets.size() == 1);
+  CHECK(snippets[0].name == "client-loop");
+  const std::string& loop = snippets[0].code;
+  CHECK(std::count(loop.begin(), loop.end(), '\n') <= 60);
+  const std::string readme = doc_snippets::read_file("README.md");
+  const std::string_view heading = "\n## A client in 60 lines\n";
+  const auto section = readme.find(heading);
+  REQUIRE(section != std::string::npos);
+  const auto next_section = readme.find("\n## ", section + heading.size());
+  const std::string body = readme.substr(section, next_section - section);
+  const auto blocks = doc_snippets::cpp_blocks(body);
+  REQUIRE(blocks.size() == 1);
+  CHECK(blocks[0] == loop);
 }
