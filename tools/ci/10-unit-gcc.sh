@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Unit tests, header self-containment and compile-fail tests with g++ 12 in a Release build with
-# every target on (benchmarks and fuzz targets too).
+# every target on (benchmarks and fuzz targets too). Later stages reuse this build.
 set -euo pipefail
 source tools/ci/lib.sh
-release_stage build/ci-gcc g++
+release_stage "$gcc_release_dir" g++

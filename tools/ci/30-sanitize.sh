@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The unit tests under AddressSanitizer and UndefinedBehaviorSanitizer (clang 14).
+# The unit tests under AddressSanitizer and UndefinedBehaviorSanitizer in a clang 14 debug build,
+# with libstdc++'s bounds assertions (-D_GLIBCXX_ASSERTIONS).
 set -euo pipefail
 source tools/ci/lib.sh
 flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -D_GLIBCXX_ASSERTIONS"

@@ -13,8 +13,23 @@ unit_stage() {
 # Every target on, optimised as a user's -DCMAKE_BUILD_TYPE=Release builds it (-O3): the unit
 # tests, the examples, the benchmarks (run once, untimed, by ctest) and the fuzz targets linked
 # with fuzz/replay_main.cpp.
+release_options=(-DCMAKE_BUILD_TYPE=Release -DMQTTWIRE_BUILD_BENCH=ON -DMQTTWIRE_BUILD_FUZZ=ON
+                 -DMQTTWIRE_FUZZ_LINKMAIN=ON)
 # usage: release_stage <build-dir> <c++ compiler>
 release_stage() {
-  unit_stage "$1" "$2" -DCMAKE_BUILD_TYPE=Release -DMQTTWIRE_BUILD_BENCH=ON \
-    -DMQTTWIRE_BUILD_FUZZ=ON -DMQTTWIRE_FUZZ_LINKMAIN=ON
+  unit_stage "$1" "$2" "${release_options[@]}"
+}
+
+# The g++ Release build of the unit-gcc stage, for the stages that run its programs (the CLI, the
+# broker, the traffic system): configured the same way, so a build after unit-gcc has nothing
+# left to do, and a stage run on its own builds only the targets it names.
+gcc_release_dir=build/ci-gcc
+# usage: gcc_release_targets <target>...
+gcc_release_targets() {
+  local targets=()
+  local t
+  for t in "$@"; do targets+=(--target "$t"); done
+  cmake -S . -B "$gcc_release_dir" -G Ninja -DCMAKE_CXX_COMPILER=g++ -DMQTTWIRE_WERROR=ON \
+    "${release_options[@]}" > /dev/null &&
+    cmake --build "$gcc_release_dir" -j "$(nproc)" "${targets[@]}"
 }
