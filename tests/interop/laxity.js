@@ -102,7 +102,7 @@ const cases = [
   },
   {
     name: 'CONNACK with Session Present and a refusal',
-    rule: '[MQTT-3.2.2-4]: a server that refuses a connection must set Session Present to 0 (mqttwire decodes it unless --strict, as the rule binds the sender)',
+    rule: '[MQTT-3.2.2-4]: a server that refuses a connection must set Session Present to 0 (mqttwire rejects it by default in 3.1.1, [MQTT-4.8.0-1]; --tolerant decodes it)',
     encode: { version: '3.1.1', packet: { type: 'connack', session_present: true, return_code: 5 }, mqttwire: 'session_present_with_error', mqttPacket: '20020105' }
   },
   {
