@@ -279,7 +279,9 @@ class harness {
     if (c.accepted && c.persistent) {
       kept_ = c.s.take_state();
       if (round_trip_) {
-        const std::vector<char> bytes = serialise(*kept_);
+        const auto saved = serialise(*kept_);
+        expect(saved.has_value(), "a session's state does not serialise");
+        const std::vector<char>& bytes = *saved;
         auto back = deserialise(bytes_view(bytes.data(), bytes.size()));
         expect(back.has_value() && *back == *kept_, "kept state does not round-trip");
         kept_ = std::move(*back);

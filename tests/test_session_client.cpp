@@ -429,7 +429,9 @@ TEST_CASE("client: the state goes into a new session and on over a restart") {
   static_cast<void>(sent(c));
   c.connection_lost(t0);
   static_cast<void>(poll_all(c));
-  const std::vector<char> saved = serialise(c.take_state());
+  const auto saved_state = serialise(c.take_state());
+  REQUIRE(saved_state);
+  const std::vector<char>& saved = *saved_state;
   auto back = deserialise(bytes_view(saved.data(), saved.size()));
   REQUIRE(back);
   CHECK(back->client_id == "c1");

@@ -182,7 +182,9 @@ std::string use_state(const session_state& s) {
 TEST_CASE("session_state: the rich state round-trips and is usable") {
   for (const protocol_version v : {protocol_version::v3_1_1, protocol_version::v3_1}) {
     const session_state s = rich_state(v);
-    const std::vector<char> bytes = serialise(s);
+    const auto saved = serialise(s);
+    REQUIRE(saved);
+    const std::vector<char>& bytes = *saved;
     const auto back = deserialise(bytes_view(bytes.data(), bytes.size()));
     REQUIRE(back);
     CHECK(*back == s);
@@ -190,9 +192,33 @@ TEST_CASE("session_state: the rich state round-trips and is usable") {
   }
 }
 
+TEST_CASE("session_state: a string too long for its u16 length is refused, not truncated") {
+  session_state s = rich_state(protocol_version::v3_1_1);
+  s.client_id.assign(65535, 'c');
+  const auto fits = serialise(s);
+  REQUIRE(fits);
+  const auto back = deserialise(bytes_view(fits->data(), fits->size()));
+  REQUIRE(back);
+  CHECK(back->client_id.size() == 65535);
+
+  s.client_id.push_back('c');
+  // The length would go right after "MQWS", the format and the protocol level.
+  CHECK(serialise(s).error() == mqttwire::error{errc::string_too_long, 6});
+
+  session_state f = rich_state(protocol_version::v3_1_1);
+  REQUIRE(!f.subscriptions.empty());
+  f.subscriptions.back().topic_filter.assign(65536, 'f');
+  const auto refused = serialise(f);
+  CHECK(refused.code() == errc::string_too_long);
+  f.subscriptions.back().topic_filter.pop_back();
+  CHECK(serialise(f).has_value());
+}
+
 TEST_CASE("session_state: every truncation is refused at or before its end") {
   for (const protocol_version v : {protocol_version::v3_1_1, protocol_version::v3_1}) {
-    const std::vector<char> bytes = serialise(rich_state(v));
+    const auto saved = serialise(rich_state(v));
+    REQUIRE(saved);
+    const std::vector<char>& bytes = *saved;
     std::size_t refused = 0;
     for (std::size_t n = 0; n < bytes.size(); ++n) {
       // A copy of exactly n bytes, so that ASan sees any read past the end.
@@ -206,7 +232,9 @@ TEST_CASE("session_state: every truncation is refused at or before its end") {
 
 TEST_CASE("session_state: every single-byte corruption is refused or reads as a usable state") {
   for (const protocol_version v : {protocol_version::v3_1_1, protocol_version::v3_1}) {
-    const std::vector<char> bytes = serialise(rich_state(v));
+    const auto saved = serialise(rich_state(v));
+    REQUIRE(saved);
+    const std::vector<char>& bytes = *saved;
     std::size_t refused = 0, usable = 0, bad = 0;
     for (std::size_t i = 0; i < bytes.size(); ++i) {
       for (unsigned x = 1; x < 256; ++x) {
@@ -223,7 +251,7 @@ TEST_CASE("session_state: every single-byte corruption is refused or reads as a 
           continue;
         }
         // Accepted: then it is the canonical form of what was read, and sessions can use it.
-        std::string problem = serialise(*d) == c ? use_state(*d) : "not canonical";
+        std::string problem = serialise(*d) == mqttwire::result<std::vector<char>>(c) ? use_state(*d) : "not canonical";
         if (problem.empty()) {
           ++usable;
         } else if (++bad <= 3) {

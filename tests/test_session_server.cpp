@@ -365,7 +365,9 @@ TEST_CASE("server: take_state() after the close carries the session to the next 
   CHECK(kept.outgoing.size() == 2);
   CHECK(kept.enqueue(message("a", "4", q1), q1, 1) == errc::queue_full);
   // Through a restart: serialised and read back, equal.
-  const std::vector<char> bytes = serialise(kept);
+  const auto saved = serialise(kept);
+  REQUIRE(saved);
+  const std::vector<char>& bytes = *saved;
   const auto back = deserialise(bytes_view(bytes.data(), bytes.size()));
   REQUIRE(back);
   CHECK(*back == kept);

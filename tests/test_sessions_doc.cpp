@@ -63,9 +63,12 @@ struct connection {
 
 // snippet: persistence
 // The offline sessions across a restart: one record each, in the format of session/state.hpp.
+// (A state that came from a session always serialises: its strings fit MQTT's 65,535 bytes.)
 std::vector<std::vector<char>> save(const offline_sessions& offline) {
   std::vector<std::vector<char>> records;
-  for (const auto& [client_id, state] : offline) records.push_back(mqttwire::serialise(state));
+  for (const auto& [client_id, state] : offline) {
+    if (auto record = mqttwire::serialise(state)) records.push_back(std::move(*record));
+  }
   return records;
 }
 

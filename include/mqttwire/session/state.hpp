@@ -178,10 +178,15 @@ constexpr bool stage_fits(out_stage s, qos_level q) noexcept {
 
 }  // namespace detail
 
-/// The state as bytes (the format above). May throw std::bad_alloc.
-inline std::vector<char> serialise(const session_state& s) {
+/// The state as bytes (the format above). A client id or topic filter longer than 65,535 bytes
+/// cannot be written (nor can it come from a session: MQTT strings are that long at most):
+/// errc::string_too_long, with the offset in the output where its length would have gone.
+/// May throw std::bad_alloc.
+inline result<std::vector<char>> serialise(const session_state& s) {
+  constexpr std::size_t max_string = 65535;
   std::vector<char> out{'M', 'Q', 'W', 'S', '\x01'};
   out.push_back(detail::ch(static_cast<unsigned>(s.version)));
+  if (s.client_id.size() > max_string) return error{errc::string_too_long, out.size()};
   detail::put_be(out, s.client_id.size(), 2);
   out.insert(out.end(), s.client_id.begin(), s.client_id.end());
   detail::put_be(out, s.outgoing.size(), 4);
@@ -199,6 +204,7 @@ inline std::vector<char> serialise(const session_state& s) {
   detail::put_be(out, s.subscriptions.size(), 4);
   for (const stored_subscription& sub : s.subscriptions) {
     out.push_back(detail::ch(static_cast<unsigned>(sub.qos)));
+    if (sub.topic_filter.size() > max_string) return error{errc::string_too_long, out.size()};
     detail::put_be(out, sub.topic_filter.size(), 2);
     out.insert(out.end(), sub.topic_filter.begin(), sub.topic_filter.end());
   }
