@@ -493,9 +493,11 @@ class broker {
     if (log_) log_(line);
   }
   void log_closed(const peer& p, const client* c, const events::closed& e) const {
-    const std::string who = c != nullptr ? c->id
-                            : p.session.request().empty() ? std::string("?")
-                                                          : std::string(p.session.client_id());
+    // "?": no CONNECT was read; "": it had an empty client id.
+    std::string who = c != nullptr ? c->id : "?";
+    if (c == nullptr && !p.session.request().empty()) {
+      who = p.session.client_id().empty() ? "\"\"" : std::string(p.session.client_id());
+    }
     if (e.refusal) {
       say("refused client=" + who + " code=" + std::string(refusal_name(*e.refusal)) +
           " from=" + p.address());

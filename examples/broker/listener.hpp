@@ -163,10 +163,11 @@ class http_session : public std::enable_shared_from_this<http_session> {
       r.set(http::field::server, "mqttwire-broker");
     };
     ws->set_option(websocket::stream_base::decorator(decorate));
-    ws->async_accept(request_, [self = shared_from_this(), ws](beast::error_code ec) {
+    const std::string via = " via=ws" + (protocol->empty() ? "" : ":" + *protocol);
+    ws->async_accept(request_, [self = shared_from_this(), ws, via](beast::error_code ec) {
       if (ec) return;
       std::make_shared<connection<ws_transport>>(ws_transport(std::move(*ws)), self->broker_,
-                                                 std::move(self->slot_), " via=ws")
+                                                 std::move(self->slot_), via)
           ->start();
     });
   }
