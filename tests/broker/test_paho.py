@@ -73,9 +73,38 @@ def main():
         for version, label in VERSIONS:
             thousand_qos2(b, version, label + "-persist", True)
             queued_while_away(b, version, label + "-persist")
-        b.stop()
-        line = b.wait_for(r"^stopped ")
-        print("ok: with --persist: " + line)
+        print("ok: with --persist: " + survives_restart(b))
+
+
+def survives_restart(b):
+    """A retained message and an offline session's queue survive a stop (SIGTERM) and start."""
+    away = Recorder("restart-away", b.port, clean=False, subscribe=[("restart/q", 1)])
+    time.sleep(0.2)
+    away.close()
+    pub = mqtt.Client(client_id="restart-pub")
+    pub.connect("127.0.0.1", b.port, 30)
+    pub.loop_start()
+    pub.publish("restart/kept", b"retained", 1, retain=True).wait_for_publish(5)
+    publish_all(pub, "restart/q", [b"q-%d" % i for i in range(5)], 1)
+    pub.disconnect()
+    pub.loop_stop()
+    check(b.stop() == 0, "exit code after SIGTERM")
+    b.wait_for(r"^stopping on SIGTERM$")
+    stats = b.wait_for(r"^stopped ")
+    b.lines.clear()
+    b.start()
+    b.wait_for(r"^persist: replayed \d+ records: 1 retained, \d+ sessions$")
+    back = Recorder("restart-away", b.port, clean=False)
+    wait_until(lambda: len(back.payloads()) >= 5, 5, "the queue after a restart")
+    check(back.payloads() == [b"q-%d" % i for i in range(5)], "queue after restart")
+    late = Recorder("restart-late", b.port, subscribe=[("restart/kept", 1)])
+    wait_until(lambda: len(late.payloads()) >= 1, 5, "the retained message after a restart")
+    check(late.messages[0][1:4] == (b"retained", 1, True), "retained after restart")
+    back.close()
+    late.close()
+    b.stop()
+    print("ok: after SIGTERM and a restart: the retained message and an offline queue are there")
+    return stats
 
 
 if __name__ == "__main__":
