@@ -429,3 +429,34 @@ TEST_CASE("broker: the log is compacted when it grows, and the state survives it
   n.connect("sub", persistent("sub"));
   CHECK(n.at("sub").log.messages == strings{"t queued q1"});
 }
+
+TEST_CASE("broker: a resumed session's messages are made durable before its resend is answered") {
+  // The PUBREC the closed connection held is not carried over, but the session keeps the QoS 2
+  // id and answers the resent PUBLISH at once: the routed message must be on disk first.
+  temp_dir dir;
+  store s(dir.str());
+  broker_net n({}, &s);
+  n.auto_commit = false;
+  n.connect("sub", {.clean_session = false});
+  n.connect("pub", {.clean_session = false});
+  n.core.commit(n.now);
+  n.pump();
+  n.subscribe("sub", "t", qos_level::exactly_once);
+  n.core.commit(n.now);
+  n.pump();
+  n.publish("pub", "t", "m", qos_level::exactly_once);
+  CHECK(n.at("pub").log.delivered.empty());  // the PUBREC waits for the commit
+  n.cut("pub");
+  CHECK(n.core.commit_pending());
+  const std::uint64_t commits = n.core.stats().commits;
+  n.connect("pub", {.clean_session = false});
+  CHECK(n.core.stats().commits == commits + 1);  // committed before accept() resumed it
+  for (int i = 0; i < 4; ++i) {
+    n.core.commit(n.now);
+    n.pump();
+  }
+  CHECK(n.at("pub").log.session_present == true);
+  CHECK(n.at("pub").log.delivered == std::vector<std::uint16_t>{1});
+  CHECK(n.at("sub").log.messages == std::vector<std::string>{"t m q2"});
+  CHECK(n.core.stats().published == 1);
+}

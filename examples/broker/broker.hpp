@@ -261,6 +261,10 @@ class broker {
     if (c.clean_session) {
       if (slot.persistent) forget(slot);  // [MQTT-3.1.2-6]: the old session goes
     } else if (slot.persistent) {
+      // Acknowledgements the closed connection still held are not part of its state, yet the
+      // session keeps those QoS 2 ids and answers a resent message at once: what its messages
+      // changed is made durable first, so the answer never runs ahead of the disk.
+      if (commit_pending()) commit(now);
       resumed = std::exchange(slot.kept, {});  // [MQTT-3.1.2-4]
     }
     slot.persistent = !c.clean_session;
