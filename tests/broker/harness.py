@@ -147,6 +147,11 @@ class Broker:
                     return int(line.split()[1])
         return 0
 
+    def reset_peak(self):
+        """Resets VmHWM to the current RSS (Linux: "5" into /proc/PID/clear_refs)."""
+        with open("/proc/%d/clear_refs" % self.pid, "w") as f:
+            f.write("5")
+
     def open_fds(self):
         return len(os.listdir("/proc/%d/fd" % self.pid))
 
