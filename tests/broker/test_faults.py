@@ -194,6 +194,7 @@ def main():
     # 1,000 connections opened and dropped, half of them after a CONNECT.
     mark = len(b.lines)
     fds = b.open_fds()
+    before_unnamed = b.count(r"^disconnect client=\? reason=(connection_lost|connect_timeout)$")
     sockets = []
     for i in range(1000):
         sockets.append(raw(b.port, connect_packet(b"flood-%d" % i, keepalive=30) if i % 2 else b""))
@@ -202,8 +203,11 @@ def main():
     peak_fds = b.open_fds()
     for s in sockets:
         s.close()
-    wait_until(lambda: b.count(r"^disconnect client=(\?|flood-\d+) reason=connection_lost$") >= 1000,
-               15, "1,000 disconnects")
+    # A socket without CONNECT may meet its CONNECT deadline (--connect-timeout 2) before it is
+    # closed here when the machine is busy; either way it is closed and logged once.
+    wait_until(lambda: b.count(r"^disconnect client=flood-\d+ reason=connection_lost$") == 500 and
+               b.count(r"^disconnect client=\? reason=(connection_lost|connect_timeout)$") -
+               before_unnamed >= 500, 15, "1,000 disconnects")
     wait_until(lambda: b.open_fds() <= fds + 2, 10, "the broker's sockets to close")
     stream.still_flowing("1,000 connections dropped")
     print("ok: 1,000 connections opened (%d fds at the peak) and dropped (%d fds after)"
