@@ -8,6 +8,8 @@ packages=(
   nlohmann-json3-dev                                        # the CLI's JSON (examples/cli)
   valgrind gcovr python3 python3-yaml shellcheck            # memcheck, coverage, CI file checks
   xxd git zip                                               # hex tools, FetchContent test, CFLite corpora
+  libboost-dev                                              # examples/broker: Asio and Beast (headers)
+  mosquitto mosquitto-clients python3-paho-mqtt             # the broker's real-peer tests
 )
 # The machine images ship Node.js and npm from NodeSource; Debian's npm package conflicts with
 # that node, so ask apt for them only where node is absent.

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: MIT
+// mqttwire-broker: one client connection: its transport (TCP, or WebSocket binary messages),
+// its server_session, one timer, and one read and one write in flight.
+#ifndef MQTTWIRE_EXAMPLES_BROKER_CONNECTION_HPP
+#define MQTTWIRE_EXAMPLES_BROKER_CONNECTION_HPP
+
+#include "broker.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mqttwire_broker {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+using clock = std::chrono::steady_clock;  // mqttwire::time_point is its time_point
+
+/// Sockets open (MQTT connections and HTTP sessions before their upgrade) and the cap on them,
+/// shared by the listeners; a socket_slot holds one.
+struct socket_budget {
+  std::size_t open = 0;
+  std::size_t max = 0;
+};
+class socket_slot {
+ public:
+  explicit socket_slot(socket_budget& b) noexcept : budget_(&b) { ++budget_->open; }
+  socket_slot(socket_slot&& o) noexcept : budget_(std::exchange(o.budget_, nullptr)) {}
+  socket_slot& operator=(socket_slot&&) = delete;
+  ~socket_slot() {
+    if (budget_ != nullptr) --budget_->open;
+  }
+
+ private:
+  socket_budget* budget_;
+};
+
+inline std::string to_string(const tcp::endpoint& e) {
+  beast::error_code ec;
+  const std::string host = e.address().to_string(ec);
+  return (e.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(e.port());
+}
+
+// ---------------------------------------------------------------- transports
+//
+// What a connection needs of its byte stream: read some, write all, close. MQTT over TCP is
+// the socket itself; MQTT over WebSockets (3.1.1 §6) is the payload of binary messages, read
+// as a byte stream, so a packet may span messages and a message may hold several packets.
+
+/// MQTT on a TCP socket.
+class tcp_transport {
+ public:
+  explicit tcp_transport(tcp::socket s) : socket_(std::move(s)) {
+    beast::error_code ec;
+    socket_.set_option(tcp::no_delay(true), ec);
+  }
+  template <class Handler>
+  void async_read_some(net::mutable_buffer b, Handler&& h) {
+    socket_.async_read_some(b, std::forward<Handler>(h));
+  }
+  template <class Handler>
+  void async_write(net::const_buffer b, Handler&& h) {
+    net::async_write(socket_, b, std::forward<Handler>(h));
+  }
+  /// Whether what was just read may be MQTT (always, on TCP).
+  bool read_binary() const noexcept { return true; }
+  template <class Handler>
+  void async_close(Handler&& h) {
+    beast::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+    net::post(socket_.get_executor(), std::forward<Handler>(h));
+  }
+  void abort() {
+    beast::error_code ec;
+    socket_.close(ec);
+  }
+  tcp::endpoint remote() const {
+    beast::error_code ec;
+    return socket_.remote_endpoint(ec);
+  }
+  net::any_io_executor executor() { return socket_.get_executor(); }
+
+ private:
+  tcp::socket socket_;
+};
+
+/// MQTT in the binary messages of a WebSocket whose handshake is done (listener.hpp).
+class ws_transport {
+ public:
+  explicit ws_transport(websocket::stream<beast::tcp_stream> ws) : ws_(std::move(ws)) {
+    ws_.binary(true);     // [MQTT-6.0.0-1]: MQTT goes in binary data frames
+    ws_.read_message_max(0);  // the session bounds packets, and a message may hold many
+  }
+  template <class Handler>
+  void async_read_some(net::mutable_buffer b, Handler&& h) {
+    ws_.async_read_some(b, std::forward<Handler>(h));
+  }
+  template <class Handler>
+  void async_write(net::const_buffer b, Handler&& h) {
+    ws_.async_write(b, std::forward<Handler>(h));
+  }
+  /// [MQTT-6.0.0-1]: a text frame is a protocol error; the connection is closed.
+  bool read_binary() const noexcept { return ws_.got_binary(); }
+  template <class Handler>
+  void async_close(Handler&& h) {
+    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(2));
+    ws_.async_close(websocket::close_code::normal, std::forward<Handler>(h));
+  }
+  void abort() {
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().close(ec);
+  }
+  tcp::endpoint remote() const {
+    beast::error_code ec;
+    return beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
+  }
+  net::any_io_executor executor() { return ws_.get_executor(); }
+
+ private:
+  websocket::stream<beast::tcp_stream> ws_;
+};
+
+// ---------------------------------------------------------------- the connection
+
+/// One client connection. Every input (bytes, end of stream, the timer, a wake from the broker)
+/// ends in flush(): the broker handles the session's events, then the output is written (one
+/// write in flight, the session's buffer swapped out for it), the next read is started (one in
+/// flight, paused while too much output waits: a client that does not read stops being read),
+/// and the timer is set to the session's next deadline. When the session has closed, what is
+/// left of its output is written and the transport closed, within a grace period.
+template <class Transport>
+class connection final : public peer, public std::enable_shared_from_this<connection<Transport>> {
+ public:
+  /// `via` is appended to the address in the log (" via=ws").
+  connection(Transport t, broker& b, socket_slot slot, std::string_view via = {})
+      : peer(b.session_options(), clock::now()),
+        transport_(std::move(t)),
+        timer_(transport_.executor()),
+        broker_(b),
+        slot_(std::move(slot)),
+        address_(mqttwire_broker::to_string(transport_.remote())),
+        via_(via),
+        max_output_(b.session_options().max_output) {}
+  ~connection() override { broker_.detach(*this); }
+
+  void start() { flush(); }
+
+  std::string address() const override { return address_ + via_; }
+  void wake() override {
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    net::post(transport_.executor(), [self = this->shared_from_this()] {
+      self->flush_posted_ = false;
+      self->flush();
+    });
+  }
+
+ private:
+  static constexpr std::size_t read_size = 16 * 1024;
+  static constexpr auto linger = std::chrono::seconds(5);  // to write the last bytes, then close
+
+  void flush() {
+    const time_point now = clock::now();
+    broker_.pump(*this, now);
+    write();
+    if (session.state() == link_state::disconnected) {
+      if (!closing_) {
+        closing_ = true;
+        closing_deadline_ = now + linger;
+      }
+      if (!writing_ && (broken_ || !session.wants_write())) close();
+    } else {
+      read();
+    }
+    set_timer();
+  }
+
+  void read() {
+    if (reading_ || broken_ || session.output().size() > max_output_) return;
+    reading_ = true;
+    const std::span<char> into = session.prepare(read_size);
+    transport_.async_read_some(net::buffer(into.data(), into.size()),
+                               [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                                 self->on_read(ec, n);
+                               });
+  }
+  void on_read(beast::error_code ec, std::size_t n) {
+    reading_ = false;
+    const time_point now = clock::now();
+    if (ec) {
+      broken_ = true;
+      session.connection_lost(now);
+    } else if (!transport_.read_binary()) {
+      session.close(errc::unexpected_packet, now);  // logged by the broker as a protocol error
+    } else {
+      session.commit(n, now);
+    }
+    flush();
+  }
+
+  void write() {
+    if (writing_ || broken_ || !session.wants_write() || broker_.output_held(*this)) return;
+    session.take_output(out_);
+    writing_ = true;
+    transport_.async_write(net::buffer(out_.data(), out_.size()),
+                           [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                             self->on_write(ec);
+                           });
+  }
+  void on_write(beast::error_code ec) {
+    writing_ = false;
+    if (ec) {
+      broken_ = true;
+      session.connection_lost(clock::now());
+    }
+    flush();
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    timer_.cancel();
+    transport_.async_close([self = this->shared_from_this()](auto&&...) { self->transport_.abort(); });
+  }
+
+  // One timer for every deadline: the session's (CONNECT, keep-alive) or, once closed, the
+  // grace period. It is reset only when the deadline moves earlier; a late wake-up is cheap
+  // (on_timeout before the deadline does nothing) and re-arms it.
+  void set_timer() {
+    if (closed_) return;
+    const std::optional<time_point> due = closing_ ? std::optional(closing_deadline_)
+                                                   : session.next_deadline();
+    if (!due || (timer_set_ && timer_due_ <= *due)) return;
+    timer_set_ = true;
+    timer_due_ = *due;
+    const std::uint64_t generation = ++timer_generation_;
+    timer_.expires_at(*due);
+    timer_.async_wait([self = this->shared_from_this(), generation](beast::error_code ec) {
+      self->on_timer(ec, generation);
+    });
+  }
+  void on_timer(beast::error_code ec, std::uint64_t generation) {
+    if (ec || generation != timer_generation_) return;  // cancelled, or replaced
+    timer_set_ = false;
+    const time_point now = clock::now();
+    if (closing_ && now >= closing_deadline_) {
+      broken_ = true;  // the peer does not take our last bytes: give up on them
+      transport_.abort();
+      return close();
+    }
+    session.on_timeout(now);
+    flush();
+  }
+
+  Transport transport_;
+  net::steady_timer timer_;
+  broker& broker_;
+  socket_slot slot_;
+  std::string address_;
+  std::string via_;
+  std::size_t max_output_;
+  std::vector<char> out_;  // the bytes of the write in flight
+  bool reading_ = false;
+  bool writing_ = false;
+  bool broken_ = false;   // the transport failed: nothing more is written
+  bool closing_ = false;  // the session has closed
+  bool closed_ = false;
+  bool flush_posted_ = false;
+  bool timer_set_ = false;
+  time_point timer_due_{};
+  time_point closing_deadline_{};
+  std::uint64_t timer_generation_ = 0;
+};
+
+}  // namespace mqttwire_broker
+
+#endif  // MQTTWIRE_EXAMPLES_BROKER_CONNECTION_HPP

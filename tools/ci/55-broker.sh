@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# mqttwire-broker against MQTT software nobody here wrote: builds the broker (Release, g++),
+# installs the pinned MQTT.js (tests/broker/package-lock.json), then runs tests/broker/test_*:
+# Python with Debian's paho-mqtt, mosquitto and mosquitto-clients, and Node with MQTT.js. Each
+# test starts its own brokers on ports the OS picks, stops them by pid, and is bounded here by
+# timeout. The broker's routing core has its unit tests in the unit stages (test_broker).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build=build/ci-broker
+jobs=${MQTTWIRE_JOBS:-$(nproc)}
+cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Release \
+  -DMQTTWIRE_BUILD_TESTS=OFF -DMQTTWIRE_WERROR=ON
+cmake --build "$build" -j "$jobs" --target mqttwire_broker
+(cd tests/broker && npm ci --no-audit --no-fund --loglevel=error)
+export MQTTWIRE_BROKER="$PWD/$build/examples/mqttwire-broker"
+failed=()
+for t in tests/broker/test_*.py tests/broker/test_*.js; do
+  name=$(basename "$t")
+  case $name in
+    *.py) run=(/usr/bin/python3 "$name") ;;  # Debian's python, with python3-paho-mqtt
+    *.js) run=(node "$name") ;;
+  esac
+  echo "--- $name"
+  start=$SECONDS
+  if (cd tests/broker && timeout --kill-after=10 180 "${run[@]}"); then
+    echo "--- $name passed ($((SECONDS - start)) s)"
+  else
+    echo "--- $name FAILED ($((SECONDS - start)) s)"
+    failed+=("$name")
+  fi
+done
+if ((${#failed[@]})); then
+  echo "failed: ${failed[*]}"
+  exit 1
+fi
