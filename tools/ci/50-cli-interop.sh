@@ -11,5 +11,5 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Rele
 cmake --build "$build" -j "$jobs" --target mqttwire_cli
 (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
 node tests/interop/differential.js "$build/examples/mqttwire"
-MQTTWIRE_DEMO_BUILD="$build" bash tools/run-demo.sh >"$build/demo.log"
-echo "tools/run-demo.sh: ok ($(grep -c '^{' "$build/demo.log") JSON lines, log in $build/demo.log)"
+MQTTWIRE_DEMO_BUILD="$build" bash tools/run-cli-demo.sh >"$build/demo.log"
+echo "tools/run-cli-demo.sh: ok ($(grep -c '^{' "$build/demo.log") JSON lines, log in $build/demo.log)"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The README's "run it" command: builds the `mqttwire` tool, decodes the recorded traffic-system
-# exchanges in examples/traffic/ (MQTT 3.1.1 and 3.1) to JSON Lines, encodes a few JSON lines
-# back to hex, and shows what a malformed stream looks like. Installs what it needs on Debian 12.
-#   bash tools/run-demo.sh
+# The CLI inspector demo (the second "run it" command): builds the `mqttwire` tool, decodes the
+# recorded traffic-system exchanges in examples/traffic/samples/ (MQTT 3.1.1 and 3.1) to JSON
+# Lines, encodes a few JSON lines back to hex, and shows what a malformed stream looks like. Installs what it needs on Debian 12.
+#   bash tools/run-cli-demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install-deps.sh
@@ -12,13 +12,13 @@ cmake --build "$build" --target mqttwire_cli >/dev/null
 mqttwire=$build/examples/mqttwire
 
 for version in 3.1.1 3.1; do
-  echo "== mqttwire decode --hex --protocol $version < examples/traffic/traffic-$version.hex"
-  "$mqttwire" decode --hex --protocol "$version" <"examples/traffic/traffic-$version.hex"
+  echo "== mqttwire decode --hex --protocol $version < examples/traffic/samples/traffic-$version.hex"
+  "$mqttwire" decode --hex --protocol "$version" <"examples/traffic/samples/traffic-$version.hex"
   echo
 done
 
 echo "== the same 3.1.1 exchange as raw bytes: xxd -r -p traffic-3.1.1.hex | mqttwire decode | sed -n 1,3p"
-xxd -r -p examples/traffic/traffic-3.1.1.hex | "$mqttwire" decode | sed -n 1,3p
+xxd -r -p examples/traffic/samples/traffic-3.1.1.hex | "$mqttwire" decode | sed -n 1,3p
 echo
 
 echo "== mqttwire encode --hex (a monitor subscribing, a position report, its acknowledgement)"
