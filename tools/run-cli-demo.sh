@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The CLI inspector demo (the second "run it" command): builds the `mqttwire` tool, decodes the
 # recorded traffic-system exchanges in examples/traffic/samples/ (MQTT 3.1.1 and 3.1) to JSON
-# Lines, encodes a few JSON lines back to hex, and shows what a malformed stream looks like. Installs what it needs on Debian 12.
+# Lines, encodes a few JSON lines back to hex, and shows what a malformed stream looks like.
+# Installs what it needs on Debian 12.
 #   bash tools/run-cli-demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
