@@ -46,13 +46,13 @@ inline constexpr std::string_view kOffline = "offline";
 /// report in milliseconds since the Unix epoch (so a subscriber can measure the end-to-end
 /// latency); `seq` counts the vehicle's reports from 0 (so it can count losses).
 struct position_report {
-  std::string id;
+  std::string id{};
   std::int64_t t = 0;
   double x = 0;        ///< metres, in the plane of traffic/network
   double y = 0;
   double heading = 0;  ///< compass degrees: 0 north (+y), 90 east (+x)
   double speed = 0;    ///< m/s
-  std::string segment;
+  std::string segment{};
   std::uint64_t seq = 0;
   friend bool operator==(const position_report&, const position_report&) = default;
 };
