@@ -32,6 +32,7 @@ try {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('response', (r) => { if (r.status() >= 400) errors.push(r.status() + ' ' + r.url()); });
   // Only 127.0.0.1 may be asked for anything: the page must fetch nothing from the internet.
   const foreign = [];
   await page.setRequestInterception(true);

@@ -142,14 +142,14 @@ class sumo_source {
       if (v.departed) continue;  // SUMO does not reuse ids; ignore a vehicle that came back
       v.step = step_;
       if (!traffic::sumo::is_internal(fv.edge) || v.segment.empty()) v.segment = fv.edge;
-      if (!fleet_.started(v.index)) continue;
+      // before its first CONNACK a vehicle's QoS 1/2 reports wait in its session
       fleet_.report(v.index,
                     {.x = fv.x, .y = fv.y, .heading = fv.angle, .speed = fv.speed,
                      .segment = v.segment},
                     now);
     }
     for (auto& [id, v] : vehicles_) {
-      if (!v.departed && v.step != step_ && fleet_.started(v.index)) {
+      if (!v.departed && v.step != step_) {
         fleet_.depart(v.index, now);
         v.departed = true;
       }

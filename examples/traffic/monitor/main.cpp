@@ -38,7 +38,8 @@ constexpr const char* kUsage = R"(usage: traffic-monitor [options]
   --json              one JSON line per second instead of the table
   --plain             print the table without clearing the screen
   --no-alerts         analyse only, publish no alerts
-At the end a JSON line {"final":true,...} (with the ids of every vehicle seen) is printed.
+  --note TEXT         a line to show under the table's title
+With --json, a last line {"final":true,...} has the totals and the ids of every vehicle seen.
 )";
 
 std::string clock_text() {
@@ -57,6 +58,7 @@ int run(const traffic::args& a) {
   const bool clear_screen = !json && !a.flag("plain") && ::isatty(STDOUT_FILENO) != 0;
   const bool alerts = !a.flag("no-alerts");
   const double duration = a.num("duration", 0);
+  const std::string note = a.str("note", "");
 
   traffic::congestion_options co;
   co.window_ms = static_cast<std::int64_t>(a.num("window", 10) * 1000);
@@ -172,9 +174,10 @@ int run(const traffic::args& a) {
         std::printf("%s\n", j.dump().c_str());
       } else {
         const double up = std::chrono::duration<double>(now - start).count();
-        const std::string title = title_base + clock_text() + "  up " +
-                                  std::to_string(static_cast<int>(up)) + " s" +
-                                  (link.connected() ? "" : "  (reconnecting)");
+        std::string title = title_base + clock_text() + "  up " +
+                            std::to_string(static_cast<int>(up)) + " s" +
+                            (link.connected() ? "" : "  (reconnecting)");
+        if (!note.empty()) title += "\n" + note;
         if (clear_screen) std::fputs("\033[H\033[2J", stdout);
         std::fputs(an.table(snap, title).c_str(), stdout);
         if (!clear_screen) std::fputs("\n", stdout);
@@ -184,6 +187,7 @@ int run(const traffic::args& a) {
   }
   static_cast<void>(an.tick(traffic::wall_ms(), snap));  // the totals up to now
   link.stop(poller, traffic::mono_now(), on_event);
+  if (!json) return 0;
   nlohmann::json final_line = an.to_json(snap);
   final_line["final"] = true;
   final_line["connects"] = connects;
@@ -202,7 +206,7 @@ int main(int argc, char** argv) {
   try {
     const traffic::args a(argc, argv,
                           {"host", "port", "qos", "window", "threshold", "clear-above",
-                           "min-samples", "duration", "client-id"},
+                           "min-samples", "duration", "client-id", "note"},
                           {"json", "plain", "no-alerts", "help"});
     if (a.flag("help")) {
       std::fputs(kUsage, stdout);

@@ -67,8 +67,8 @@
       for (const [name, pts] of streets) {
         const a = pts[0], b = pts[pts.length - 1];
         const vertical = Math.abs(b[0] - a[0]) > Math.abs(b[1] - a[1]);
-        L.tooltip({ permanent: true, direction: vertical ? 'right' : 'top', className: 'segment-label',
-                    pane: 'labels', offset: vertical ? [6, 0] : [0, -6] })
+        L.tooltip({ permanent: true, direction: vertical ? 'left' : 'top', className: 'segment-label',
+                    pane: 'labels', offset: vertical ? [-6, 0] : [0, -6] })
             .setLatLng([(a[0] + b[0]) / 2, (a[1] + b[1]) / 2]).setContent(name).addTo(labelPane.group);
       }
     }
