@@ -48,7 +48,16 @@ class mqtt_link {
   enum class phase : std::uint8_t { idle, tcp_connecting, mqtt, backoff, stopped };
 
   mqtt_link(link_config cfg, std::uint64_t tag, std::uint64_t seed)
-      : cfg_(std::move(cfg)), session_(cfg_.session), tag_(tag), jitter_(seed | 1) {}
+      : cfg_(std::move(cfg)), session_(cfg_.session), tag_(tag), jitter_(seed | 1) {
+    // built once, viewing cfg_'s strings (the link is neither copied nor moved)
+    connect_.clean_session = cfg_.clean_session;
+    connect_.keep_alive = cfg_.keep_alive;
+    connect_.client_id = cfg_.client_id;
+    if (cfg_.will_topic) {
+      connect_.will = mqttwire::last_will{*cfg_.will_topic, cfg_.will_payload, cfg_.will_qos,
+                                          cfg_.will_retain};
+    }
+  }
   mqtt_link(const mqtt_link&) = delete;
   mqtt_link& operator=(const mqtt_link&) = delete;
   ~mqtt_link() {
@@ -77,14 +86,7 @@ class mqtt_link {
       if (connect_result(fd_) != 0) return fail(p, now);
       phase_ = phase::mqtt;
       attempts_ = 0;
-      mqttwire::connect c{.clean_session = cfg_.clean_session,
-                          .keep_alive = cfg_.keep_alive,
-                          .client_id = cfg_.client_id};
-      if (cfg_.will_topic) {
-        c.will = mqttwire::last_will{*cfg_.will_topic, cfg_.will_payload, cfg_.will_qos,
-                                     cfg_.will_retain};
-      }
-      static_cast<void>(session_.open(c, now));
+      static_cast<void>(session_.open(connect_, now));
       return pump(p, now, on_event);
     }
     if (phase_ != phase::mqtt) return;
@@ -228,6 +230,7 @@ class mqtt_link {
   }
 
   link_config cfg_;
+  mqttwire::connect connect_{};
   mqttwire::client_session session_;
   std::uint64_t tag_;
   std::uint64_t jitter_;

@@ -63,7 +63,7 @@ class builtin_source {
                  traffic::sim_options o)
       : fleet_(f), sim_(net, n, o), rate_(rate) {
     for (std::size_t i = 0; i < n; ++i) {
-      index_.push_back(fleet_.add_vehicle("v" + std::to_string(i + 1)));
+      index_.push_back(fleet_.add_vehicle(traffic::topics::join("v", std::to_string(i + 1))));
       next_report_.push_back(static_cast<double>(i) / (static_cast<double>(n) * rate_));
     }
   }

@@ -118,8 +118,10 @@ inline road_network make_grid(std::size_t cols, std::size_t rows, double block =
   };
   const auto street = [](std::size_t j) {
     const std::size_t n = std::size(kStreets);
-    return std::string(kStreets[j % n]) + (j >= n ? " " + std::to_string(j / n + 1) : "") +
-           " Street";
+    std::string name = kStreets[j % n];
+    if (j >= n) name.append(" ").append(std::to_string(j / n + 1));
+    name.append(" Street");
+    return name;
   };
   const auto avenue = [](std::size_t i) {
     const std::size_t n = i + 1;
