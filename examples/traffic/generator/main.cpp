@@ -99,9 +99,9 @@ class builtin_source {
 // first appears, and it departs (offline, DISCONNECT) when a timestep no longer has it.
 class sumo_source {
  public:
-  sumo_source(traffic::fleet& f, const traffic::road_network& net, const std::string& fcd,
-              std::size_t max_vehicles, double speedup)
-      : fleet_(f), net_(net), in_(fcd), reader_(in_), max_(max_vehicles), speedup_(speedup) {
+  sumo_source(traffic::fleet& f, const std::string& fcd, std::size_t max_vehicles,
+              double speedup)
+      : fleet_(f), in_(fcd), reader_(in_), max_(max_vehicles), speedup_(speedup) {
     if (!in_) throw std::runtime_error("cannot open " + fcd);
     pending_ = reader_.next();
     if (pending_) first_time_ = pending_->time;
@@ -156,7 +156,6 @@ class sumo_source {
     }
   }
   traffic::fleet& fleet_;
-  const traffic::road_network& net_;
   std::ifstream in_;
   traffic::sumo::fcd_reader reader_;
   std::size_t max_;
@@ -198,7 +197,7 @@ int run(const traffic::args& a) {
     std::ifstream in(a.str("sumo-net", ""));
     if (!in) throw std::runtime_error("cannot open " + a.str("sumo-net", ""));
     net = traffic::sumo::read_net(in);
-    replay = std::make_unique<sumo_source>(fleet, net, a.str("sumo-fcd", ""), n,
+    replay = std::make_unique<sumo_source>(fleet, a.str("sumo-fcd", ""), n,
                                            a.num("speedup", 1.0));
   } else {
     const std::size_t k = a.has("grid") ? a.count("grid", 3) : traffic::grid_size_for(n);
