@@ -116,8 +116,9 @@ TEST_CASE("traffic simulation: car following never overlaps and limits hold, 50 
 }
 
 TEST_CASE("traffic simulation: a network too small for the fleet is refused") {
-  const road_network net = make_grid(2, 2);  // 8 segments of 200 m
-  CHECK_THROWS_AS(simulation(net, 1000), std::invalid_argument);
+  const road_network net = make_grid(2, 2);  // 8 segments of 200 m: 8 vehicles each at most
+  CHECK_NOTHROW(simulation(net, 64));
+  CHECK_THROWS_AS(simulation(net, 65), std::invalid_argument);
 }
 
 TEST_CASE("traffic simulation: the same seed gives the same run") {
@@ -143,7 +144,9 @@ TEST_CASE("traffic simulation: the same seed gives the same run") {
 
 // The scripted jam as the monitor sees it: samples once a second into a congestion_detector
 // with its defaults (10 s window, below 4 m/s raises, 6 m/s clears). Seed 1, 50 vehicles, the
-// incident on A2-B2 from 20 s to 50 s: the alert comes 8 s into it and goes 9 s after it.
+// incident on A2-B2 from 20 s to 50 s: its alert comes 8 s into it and goes 8 s after it; the
+// queue spills back onto A1-A2 (the avenue leading into it) at 50 s and is gone at 60 s; no
+// alert before the incident, none left at the end.
 TEST_CASE("traffic simulation: the scripted jam forms and clears at known times (seed 1)") {
   const road_network net = make_grid(3, 3);
   sim_options o;
@@ -161,16 +164,43 @@ TEST_CASE("traffic simulation: the scripted jam forms and clears at known times 
     if (second == 25) CHECK(sim.jam_active());
     if (second == 55) CHECK_FALSE(sim.jam_active());
   }
-  REQUIRE(changes.size() == 2);
+  REQUIRE(changes.size() == 4);
   CHECK(changes[0].first == 28'000);
   CHECK(changes[0].second.segment == "A2-B2");
   CHECK(changes[0].second.active);
   CHECK(changes[0].second.avg_speed < 4.0);
-  CHECK(changes[1].first == 59'000);
-  CHECK(changes[1].second.segment == "A2-B2");
-  CHECK_FALSE(changes[1].second.active);
-  CHECK(changes[1].second.since == 28'000);
-  CHECK(changes[1].second.avg_speed >= 6.0);
+  CHECK(changes[1].first == 50'000);
+  CHECK(changes[1].second.segment == "A1-A2");
+  CHECK(changes[1].second.active);
+  CHECK(changes[2].first == 58'000);
+  CHECK(changes[2].second.segment == "A2-B2");
+  CHECK_FALSE(changes[2].second.active);
+  CHECK(changes[2].second.since == 28'000);
+  CHECK(changes[2].second.avg_speed >= 6.0);
+  CHECK(changes[3].first == 60'000);
+  CHECK(changes[3].second.segment == "A1-A2");
+  CHECK_FALSE(changes[3].second.active);
+  CHECK(det.active().empty());
+}
+
+// Without the incident the same run raises no alert at all: the jam is the script's doing.
+TEST_CASE("traffic simulation: free flow raises no alert (seed 1, 50 and 200 vehicles)") {
+  for (const std::size_t n : {std::size_t{50}, std::size_t{200}}) {
+    CAPTURE(n);
+    const road_network net = make_grid(grid_size_for(n), grid_size_for(n));
+    sim_options o;
+    o.seed = 1;
+    simulation sim(net, n, o);
+    congestion_detector det;
+    std::size_t raised = 0;
+    for (int second = 1; second <= 120; ++second) {
+      for (int i = 0; i < 5; ++i) sim.step(0.2);
+      const auto now = static_cast<std::int64_t>(second) * 1000;
+      for (const sim_vehicle& v : sim.vehicles()) det.add(net[v.seg].id, v.v, now);
+      raised += det.evaluate(now).size();
+    }
+    CHECK(raised == 0);
+  }
 }
 
 TEST_CASE("traffic rng: fixed sequence") {

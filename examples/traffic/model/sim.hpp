@@ -108,24 +108,26 @@ inline std::size_t default_jam_segment(const road_network& net) {
 /// direction or waits at the stop line.
 class simulation {
  public:
-  /// Places `vehicles` on `net` (which must outlive the simulation) `initial_spacing` apart,
-  /// round-robin over the segments. Throws std::invalid_argument when they do not fit.
+  /// Places `vehicles` on `net` (which must outlive the simulation), round-robin over the
+  /// segments and evenly along each, moving at 80 % of what their drivers want. Throws
+  /// std::invalid_argument when they would be closer than `initial_spacing`.
   simulation(const road_network& net, std::size_t vehicles, sim_options o = {})
       : net_(&net), opts_(o), rng_(o.seed), on_segment_(net.size()) {
     if (net.size() == 0) throw std::invalid_argument("empty network");
-    std::vector<std::size_t> count(net.size(), 0);
+    std::vector<std::size_t> count(net.size(), 0), slot(net.size(), 0);
+    for (std::size_t i = 0; i < vehicles; ++i) ++count[i % net.size()];
     for (std::size_t i = 0; i < vehicles; ++i) {
       sim_vehicle v;
       v.index = i;
       v.seg = i % net.size();
-      const std::size_t slot = count[v.seg]++;
-      v.s = net.length(v.seg) - 1.0 - static_cast<double>(slot) * opts_.initial_spacing;
-      if (v.s < opts_.vehicle_length) {
+      const double spacing = net.length(v.seg) / static_cast<double>(count[v.seg]);
+      if (spacing < opts_.initial_spacing) {
         throw std::invalid_argument("the network has no room for " + std::to_string(vehicles) +
                                     " vehicles");
       }
+      v.s = net.length(v.seg) - spacing * (static_cast<double>(slot[v.seg]++) + 0.5);
       v.desire = 0.85 + 0.15 * rng_.uniform();
-      v.v = 0.5 * v.desire * net[v.seg].speed_limit;
+      v.v = 0.8 * v.desire * net[v.seg].speed_limit;
       v.next_seg = choose_next(v.seg);
       vehicles_.push_back(v);
       on_segment_[v.seg].push_back(i);  // leader first: larger s first, as placed

@@ -22,12 +22,12 @@
   });
   L.control.zoom({ position: 'topright' }).addTo(map);
   map.setView([0, 0], 0);
-  // Three panes, bottom to top: the congestion glow under the roads, the roads, the vehicles.
+  // Panes, bottom to top: the roads, the congestion glow, the street names, the vehicles.
   const layer = (name, z) => {
     map.createPane(name).style.zIndex = String(z);
     return { group: L.layerGroup().addTo(map), renderer: L.canvas({ pane: name, padding: 0.2 }) };
   };
-  const jamPane = layer('jams', 380), roadPane = layer('roads', 390);
+  const roadPane = layer('roads', 390), jamPane = layer('jams', 392);
   const labelPane = layer('labels', 395), vehiclePane = layer('vehicles', 420);
 
   const segments = new Map();   // id -> { feature, line }
@@ -88,7 +88,7 @@
     let glow = null;
     if (seg) {
       glow = L.polyline(seg.feature.geometry.coordinates.map(latLng), {
-        renderer: jamPane.renderer, color: '#ff3b30', weight: 14, opacity: 0.8, lineCap: 'round',
+        renderer: jamPane.renderer, color: '#ff3b30', weight: 12, opacity: 0.6, lineCap: 'round',
         interactive: false,
       }).addTo(jamPane.group);
     }
