@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The README's "run it" command: the traffic telemetry system on this machine's loopback.
-# Installs what it needs on Debian 12, builds, starts a broker (TCP + MQTT over WebSockets +
-# the map page), traffic-monitor and traffic-generator (50 vehicles), shows the monitor's live
-# table for 20 seconds, prints the map's URL and stops everything by pid.
+# Installs what it needs on Debian 12 (tools/install-deps.sh), builds, starts mqttwire-broker
+# (MQTT over TCP, and on a second port MQTT over WebSockets and the map page), traffic-monitor and
+# traffic-generator (50 vehicles), shows the monitor's live table for 20 seconds, prints the
+# map's URL and stops everything by pid.
 #   bash tools/run-demo.sh              # 20 seconds
 #   bash tools/run-demo.sh --keep       # until Ctrl-C (open the map in a browser meanwhile)
 #   bash tools/run-demo.sh --seconds N  # N seconds
-# The broker is mqttwire-broker when examples/broker is there, mosquitto otherwise. Ports:
-# MQTTWIRE_DEMO_PORT (default 1883) and MQTTWIRE_DEMO_WS_PORT (default 8080), or free ones if
-# those are taken. The CLI inspector's demo is tools/run-cli-demo.sh.
+# Ports: MQTTWIRE_DEMO_PORT (default 1883) and MQTTWIRE_DEMO_WS_PORT (default 8080), or free ones
+# if those are taken; all on 127.0.0.1. MQTTWIRE_DEMO_BUILD names the build directory (default
+# build/demo); MQTTWIRE_DEMO_SKIP_DEPS=1 and MQTTWIRE_DEMO_SKIP_BUILD=1 skip those steps (CI).
+# The CLI inspector's demo is tools/run-cli-demo.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -26,12 +28,12 @@ while (($#)); do
 done
 [ -n "${MQTTWIRE_DEMO_SKIP_DEPS:-}" ] || bash tools/install-deps.sh
 build=${MQTTWIRE_DEMO_BUILD:-build/demo}
-targets=(traffic_generator traffic_monitor traffic_web)
-use_ours=0
-if [ -f examples/broker/main.cpp ]; then targets+=(mqttwire_broker); use_ours=1; fi
-echo "building ${targets[*]} in $build ..."
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMQTTWIRE_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target "${targets[@]}" >/dev/null
+targets=(mqttwire_broker traffic_generator traffic_monitor traffic_web)
+if [ -z "${MQTTWIRE_DEMO_SKIP_BUILD:-}" ]; then
+  echo "building ${targets[*]} in $build (a minute or two the first time) ..."
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMQTTWIRE_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$build" -j "$(nproc)" --target "${targets[@]}" >/dev/null
+fi
 build=$(cd "$build" && pwd)
 bin=$build/examples/traffic
 logs=$build/demo-logs
@@ -51,9 +53,9 @@ stop_all() {
 trap stop_all EXIT
 trap 'echo; echo "stopping"; exit 0' INT TERM
 
-listening() { python3 -c "import socket,sys; s=socket.socket(); sys.exit(0 if s.connect_ex(('127.0.0.1',$1)) == 0 else 1)"; }
+listening() { /usr/bin/python3 -c "import socket,sys; s=socket.socket(); sys.exit(0 if s.connect_ex(('127.0.0.1',$1)) == 0 else 1)"; }
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 port=${MQTTWIRE_DEMO_PORT:-1883}
 ws=${MQTTWIRE_DEMO_WS_PORT:-8080}
@@ -65,28 +67,17 @@ wait_port() {
 }
 
 ulimit -n 65536 2>/dev/null || true
-if ((use_ours)); then
-  broker="mqttwire-broker"
-  "$build/examples/mqttwire-broker" --bind 127.0.0.1 --port "$port" --ws-port "$ws" \
-    --http-root "$build/traffic-web" >"$logs/broker.log" 2>&1 &
-else
-  broker="mosquitto"
-  cat >"$logs/mosquitto.conf" <<CONF
-allow_anonymous true
-listener $port 127.0.0.1
-listener $ws 127.0.0.1
-protocol websockets
-http_dir $build/traffic-web
-CONF
-  mosquitto -c "$logs/mosquitto.conf" >"$logs/broker.log" 2>&1 &
-fi
+broker="mqttwire-broker"
+"$build/examples/mqttwire-broker" --bind 127.0.0.1 --port "$port" --ws-port "$ws" \
+  --http-root "$build/traffic-web" >"$logs/broker.log" 2>&1 &
 broker_pid=$!
+pids=("$broker_pid")
 wait_port "$port"
 wait_port "$ws"
 "$bin/traffic-generator" --port "$port" --vehicles "$vehicles" --jam-at 5 --jam-for 25 \
   >"$logs/generator.log" 2>&1 &
 generator_pid=$!
-pids=("$generator_pid")
+pids=("$generator_pid" "$broker_pid")
 url="http://127.0.0.1:$ws/index.html"
 echo "$broker on 127.0.0.1:$port (MQTT) and :$ws (WebSockets, the map); $vehicles vehicles"
 echo "the map: $url"

@@ -12,7 +12,7 @@ kind=$2
 work=$build/traffic-artifacts/sumo-$kind
 source "$here/lib.sh"
 bin=$build/examples/traffic
-export SUMO_HOME=${SUMO_HOME:-/usr/share/sumo}
+export SUMO_HOME=/usr/share/sumo
 rm -rf "$work"
 mkdir -p "$work"
 cd "$work"
@@ -45,7 +45,7 @@ timeout 80 "$bin/traffic-generator" --port "$port" --sumo-fcd fcd.xml --sumo-net
 sleep 2
 mosquitto_sub -h 127.0.0.1 -p "$port" -t traffic/network -C 1 -W 3 >network.json 2>/dev/null || true
 stop_pid "$monitor"
-python3 - "$gen_rc" <<'PY'
+/usr/bin/python3 - "$gen_rc" <<'PY'
 import json, sys, xml.etree.ElementTree as ET
 gen_rc = int(sys.argv[1])
 failures = []

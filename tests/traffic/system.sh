@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The whole traffic system for a bounded time on 127.0.0.1: a broker, traffic-monitor and
-# traffic-generator (50 vehicles, QoS 1, the scripted jam 10 s to 30 s in), with the broker
-# restarted 45 s in. Checks: the monitor sees every vehicle, the congestion alert is published
+# traffic-generator (50 vehicles, QoS 1, persistent sessions, the scripted jam 3 s to 16 s in),
+# with the broker (persistent) restarted 26 s in. Checks: the monitor sees every vehicle, the congestion alert is published
 # retained and cleared (an empty retained payload), no QoS 1 position is lost (every report the
-# generator made reaches the monitor, duplicates allowed), and the generator survives the
-# restart (every vehicle reconnects and reports again; everything it sent is acknowledged).
+# generator made reaches the monitor, duplicates allowed), every vehicle's status is retained
+# (online before the restart and after it, offline at the end), traffic/network is retained, and
+# the generator survives the restart (every vehicle reconnects to its kept session and reports
+# again; everything it sent is acknowledged).
 #   usage: tests/traffic/system.sh <build dir> <mosquitto|mqttwire> [work dir]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,8 +17,8 @@ work=${3:-$build/traffic-artifacts/system-$kind}
 source "$here/lib.sh"
 bin=$build/examples/traffic
 vehicles=50
-duration=60
-restart_at=45
+duration=36
+restart_at=26
 rm -rf "$work"
 mkdir -p "$work"
 port=$(free_port)
@@ -55,29 +57,39 @@ for _ in $(seq 100); do grep -q subscribed "$work/monitor.err" && break; sleep 0
 grep -q subscribed "$work/monitor.err" || { echo "FAIL: the monitor did not subscribe"; exit 1; }
 
 timeout $((duration + 40)) "$bin/traffic-generator" --port "$port" --vehicles "$vehicles" \
-  --qos 1 --duration "$duration" --jam-at 10 --jam-for 20 --json \
+  --qos 1 --duration "$duration" --jam-at 3 --jam-for 13 --json \
   >"$work/generator.jsonl" 2>"$work/generator.err" &
 generator=$!
 pids+=("$generator")
 
-sleep "$restart_at"
+# the retained statuses: every vehicle, as the broker holds them (2 s without a new one: done)
+retained_statuses() {
+  timeout 10 mosquitto_sub -h 127.0.0.1 -p "$port" -v -t 'traffic/vehicles/+/status' \
+    --retained-only -W 2 >"$work/$1" 2>/dev/null || true
+}
+sleep $((restart_at - 3))
+retained_statuses statuses-before.txt
+sleep 3
 echo "restarting the broker"
 stop_pid "$broker_pid"
 sleep 2
 start_broker
+sleep 3
+retained_statuses statuses-after-restart.txt
 
 gen_rc=0
 wait "$generator" || gen_rc=$?
 sleep 3  # the last reports reach the monitor
 stop_pid "$monitor"
 wait "$monitor" 2>/dev/null || true
+retained_statuses statuses-end.txt
 mosquitto_sub -h 127.0.0.1 -p "$port" -v -t 'traffic/alerts/#' --retained-only -W 2 \
   >"$work/retained-alerts.txt" 2>/dev/null || true
 mosquitto_sub -h 127.0.0.1 -p "$port" -t 'traffic/network' -C 1 -W 3 \
   >"$work/network.json" 2>/dev/null || true
 
 echo "generator exit code $gen_rc"
-python3 - "$work" "$vehicles" "$gen_rc" <<'PY'
+/usr/bin/python3 - "$work" "$vehicles" "$gen_rc" <<'PY'
 import json, sys
 work, vehicles, gen_rc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 failures = []
@@ -105,6 +117,23 @@ check(final["received"] - final["duplicates"] == summary["positions"],
       % (final["received"], final["duplicates"], summary["positions"]))
 # the broker restart: everyone reconnected and reported again
 check(summary["reconnects"] >= vehicles, "every vehicle reconnected (%d reconnects)" % summary["reconnects"])
+check(summary["resumed"] >= vehicles,
+      "every vehicle found its session kept by the broker (%d CONNACKs with session present)"
+      % summary["resumed"])
+def statuses(name):
+    got = {}
+    for l in open(work + "/" + name):
+        topic, _, payload = l.rstrip("\n").partition(" ")
+        got[topic] = payload
+    return got
+def all_status(name, want):
+    want_map = {"traffic/vehicles/%s/status" % i: want for i in ids}
+    got = statuses(name)
+    check(got == want_map, "%s: every vehicle's retained status is %s (%d topics, %d as expected)"
+          % (name, want, len(got), sum(1 for k, v in got.items() if want_map.get(k) == v)))
+all_status("statuses-before.txt", "online")
+all_status("statuses-after-restart.txt", "online")
+all_status("statuses-end.txt", "offline")
 late = [t for t in gen if not t.get("summary")][-5:]
 check(all(t["connected"] == vehicles and t["positions_per_s"] > 0 for t in late),
       "after the restart all vehicles are connected and reporting")

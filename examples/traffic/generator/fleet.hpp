@@ -39,6 +39,7 @@ struct fleet_stats {
   std::uint64_t published_acked = 0;  ///< QoS 1/2 PUBLISHes (positions and statuses)
   std::uint64_t delivered = 0;      ///< their PUBACK/PUBCOMP
   std::uint64_t connects = 0;       ///< CONNACKs accepted
+  std::uint64_t resumed = 0;        ///< vehicles' CONNACKs with session present (a kept session)
   std::uint64_t closes = 0;         ///< connections ended (any reason)
   std::uint64_t refused = 0;        ///< CONNACKs refusing
 };
@@ -180,8 +181,8 @@ class fleet {
   void on_event(std::size_t v, const mqttwire::client_event& e, mqttwire::time_point now) {
     member& m = *members_[v];
     if (const auto* c = std::get_if<mqttwire::events::connected>(&e)) {
-      static_cast<void>(c);
       ++stats_.connects;
+      if (v != 0 && c->session_present) ++stats_.resumed;
       m.ever_connected = true;
       if (v == 0) {
         const auto r = m.link->session().publish({.qos = mqttwire::qos_level::at_least_once,

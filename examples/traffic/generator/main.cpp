@@ -303,6 +303,7 @@ int run(const traffic::args& a) {
                             {"delivered", s.delivered},
                             {"unacknowledged", unacked},
                             {"connects", s.connects},
+                            {"resumed", s.resumed},
                             {"reconnects", s.connects > fleet.vehicles() + 1 ? s.connects - fleet.vehicles() - 1 : 0},
                             {"closes", s.closes},
                             {"cpu_s", traffic::rounded(run_cpu, 3)},
