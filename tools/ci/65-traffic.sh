@@ -5,7 +5,8 @@
 # model's unit tests, then the system tests in tests/traffic/ on 127.0.0.1: the whole system with
 # a broker restart against mqttwire-broker and against mosquitto, and the SUMO replay, side by
 # side; then the map in headless Chromium (served by mqttwire-broker) and the README's demo for
-# a few seconds. About 4 minutes on 2 cores from nothing (the test scripts bound their own time).
+# a few seconds. 3 minutes on an idle 2-core machine from nothing, 75 s of it the tests (each
+# bounded by timeout here and by its own timeouts inside).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=build/ci-broker
