@@ -27,7 +27,7 @@ endforeach()
 
 add_test(NAME "cli: traffic samples are reproducible and decode to their JSON Lines"
          COMMAND "${MQTTWIRE_BASH}" "${CMAKE_CURRENT_LIST_DIR}/cli/samples.sh"
-                 "$<TARGET_FILE:mqttwire_cli>" "${PROJECT_SOURCE_DIR}/examples/traffic")
+                 "$<TARGET_FILE:mqttwire_cli>" "${PROJECT_SOURCE_DIR}/examples/traffic/samples")
 add_test(NAME "cli: a large stream decodes in constant memory"
          COMMAND "${MQTTWIRE_BASH}" "${CMAKE_CURRENT_LIST_DIR}/cli/large-input.sh"
                  "$<TARGET_FILE:mqttwire_cli>" "$<TARGET_FILE:cli_feed>")

@@ -6,6 +6,9 @@ packages=(
   g++ clang libclang-rt-14-dev cmake ninja-build pkgconf   # compilers, libFuzzer runtime, build
   doctest-dev catch2                                        # unit tests, benchmarks
   nlohmann-json3-dev                                        # the CLI's JSON (examples/cli)
+  libexpat1-dev                                             # the traffic example's SUMO readers
+  mosquitto mosquitto-clients                               # a second broker for the traffic tests
+  chromium sumo sumo-tools                                  # the map test's browser, SUMO replay
   valgrind gcovr python3 python3-yaml shellcheck            # memcheck, coverage, CI file checks
   xxd git zip                                               # hex tools, FetchContent test, CFLite corpora
   libboost-dev                                              # examples/broker: Asio and Beast (headers)

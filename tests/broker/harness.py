@@ -19,7 +19,7 @@ import time
 
 import paho.mqtt.client as mqtt
 
-BROKER = os.environ.get("MQTTWIRE_BROKER", "build/ci-broker/examples/mqttwire-broker")
+BROKER = os.environ.get("MQTTWIRE_BROKER", "build/ci-gcc/examples/mqttwire-broker")
 
 
 _children = []

@@ -11,7 +11,7 @@ const path = require('path');
 const mqtt = require('mqtt');
 const WebSocket = require('ws');
 
-const BROKER = process.env.MQTTWIRE_BROKER || 'build/ci-broker/examples/mqttwire-broker';
+const BROKER = process.env.MQTTWIRE_BROKER || 'build/ci-gcc/examples/mqttwire-broker';
 
 function fail(message) {
   console.log('FAIL: ' + message);

@@ -6,4 +6,5 @@ source tools/ci/lib.sh
 flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -D_GLIBCXX_ASSERTIONS"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   unit_stage build/ci-asan clang++ -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="$flags" \
-  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DMQTTWIRE_BUILD_BROKER=OFF
+  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DMQTTWIRE_BUILD_BROKER=OFF \
+  -DMQTTWIRE_BUILD_TRAFFIC=OFF

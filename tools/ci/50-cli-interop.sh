@@ -10,5 +10,5 @@ gcc_release_targets mqttwire_cli
 (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
 node tests/interop/differential.js "$gcc_release_dir/examples/mqttwire"
 mkdir -p build/ci-cli
-bash tools/run-demo.sh >build/ci-cli/demo.log
-echo "tools/run-demo.sh: ok ($(grep -c '^{' build/ci-cli/demo.log) JSON lines, log in build/ci-cli/demo.log)"
+bash tools/run-cli-demo.sh >build/ci-cli/demo.log
+echo "tools/run-cli-demo.sh: ok ($(grep -c '^{' build/ci-cli/demo.log) JSON lines, log in build/ci-cli/demo.log)"

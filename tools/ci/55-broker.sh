@@ -1,16 +1,14 @@
 #!/usr/bin/env bash
-# mqttwire-broker against MQTT software nobody here wrote: builds the broker (Release, g++),
+# mqttwire-broker against MQTT software nobody here wrote: the broker of unit-gcc's Release build,
 # installs the pinned MQTT.js (tests/broker/package-lock.json), then runs tests/broker/test_*:
 # Python with Debian's paho-mqtt, mosquitto and mosquitto-clients, and Node with MQTT.js. Each
 # test starts its own brokers on ports the OS picks, stops them by pid, and is bounded here by
 # timeout. The broker's routing core has its unit tests in the unit stages (test_broker).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-build=build/ci-broker
-jobs=${MQTTWIRE_JOBS:-$(nproc)}
-cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Release \
-  -DMQTTWIRE_BUILD_TESTS=OFF -DMQTTWIRE_WERROR=ON
-cmake --build "$build" -j "$jobs" --target mqttwire_broker
+source tools/ci/lib.sh
+build=$gcc_release_dir
+gcc_release_targets mqttwire_broker
 (cd tests/broker && npm ci --no-audit --no-fund --loglevel=error)
 export MQTTWIRE_BROKER="$PWD/$build/examples/mqttwire-broker"
 failed=()
