@@ -25,7 +25,8 @@ constexpr error validate_topic_name(std::string_view name, const options& opts =
   if (name.size() > detail::max_string_length) return {errc::string_too_long, 0};
   // One vector pass for the common all-ASCII name; anything else gets the exact checks below.
   if (!std::is_constant_evaluated() &&
-      detail::ascii_fast_accept<detail::ascii_rule::topic_name>(name, opts.reject_control_characters)) {
+      detail::ascii_fast_accept<detail::ascii_rule::topic_name>(name.data(), name.size(),
+                                                                 opts.reject_control_characters)) {
     return {};
   }
   if (const auto fault = detail::check_utf8(name, opts.reject_control_characters)) {
@@ -46,7 +47,7 @@ constexpr error validate_topic_filter(std::string_view filter, const options& op
   if (filter.empty()) return {errc::empty_topic_filter, 0};
   if (filter.size() > detail::max_string_length) return {errc::string_too_long, 0};
   if (!std::is_constant_evaluated() &&
-      detail::ascii_fast_accept<detail::ascii_rule::topic_filter>(filter,
+      detail::ascii_fast_accept<detail::ascii_rule::topic_filter>(filter.data(), filter.size(),
                                                                    opts.reject_control_characters)) {
     return {};
   }

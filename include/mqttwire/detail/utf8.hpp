@@ -3,6 +3,7 @@
 #ifndef MQTTWIRE_DETAIL_UTF8_HPP
 #define MQTTWIRE_DETAIL_UTF8_HPP
 
+#include "mqttwire/detail/config.hpp"
 #include "mqttwire/detail/wire.hpp"
 #include "mqttwire/error.hpp"
 
@@ -42,75 +43,149 @@ enum class ascii_rule {
   topic_filter,  ///< a '+' that is not a whole level, a '#' that is not the whole last level
 };
 
-/// Run time only (SSE2; elsewhere it always answers false). True when `s` is plain ASCII that
-/// the exact scalar checks accept under `Rule`: bytes 0x01..0x7F, or 0x20..0x7E with
-/// `reject_controls`. It looks at 16 bytes per step where the scalar loops take one, which is
-/// most of the cost of decoding a PUBLISH. False only means "not sure": the callers then run
-/// the scalar checks, which find the fault and its offset, so results never differ.
-template <ascii_rule Rule>
-inline bool ascii_fast_accept(std::string_view s, bool reject_controls) noexcept {
+// [MQTT-4.7.1-2], [MQTT-4.7.1-3], as validate_topic_filter applies them, on bit sets of a
+// filter of n <= 32 bytes (bit i = byte i): `wild` has the '+' and '#' bytes, `hash` the '#'
+// bytes, `slash` the '/' bytes. Every wildcard starts a level, every '+' also ends one, and a
+// '#' is the last byte.
+constexpr bool wildcards_fit(std::uint64_t wild, std::uint64_t hash, std::uint64_t slash,
+                             std::size_t n) noexcept {
+  const std::uint64_t last = std::uint64_t{1} << (n - 1);
+  const std::uint64_t starts = (slash << 1) | 1u;
+  const std::uint64_t ends = (slash >> 1) | last;
+  return (wild & ~starts) == 0 && (wild & ~hash & ~ends) == 0 && (hash & ~last) == 0;
+}
+
 #ifdef MQTTWIRE_DETAIL_HAVE_SSE2
-  const char* const p = s.data();
-  const std::size_t n = s.size();
-  if (n < 4) return false;  // the scalar loops are as cheap here
-  const __m128i first_printable = _mm_set1_epi8(0x20);
-  // Bad lanes: the sign bit (non-ASCII), then U+0000, or every control with reject_controls
-  // (the signed compare also catches the non-ASCII lanes, already bad).
-  const auto bad_lanes = [&](__m128i v) noexcept -> unsigned {
-    const __m128i bad = reject_controls
-                            ? _mm_or_si128(_mm_cmplt_epi8(v, first_printable),
-                                           _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)))
-                            : _mm_cmpeq_epi8(v, _mm_setzero_si128());
-    return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(bad, v)));
+// The bytes every string may hold, as two vectors a lane is compared with: a byte below the
+// first (signed, so every non-ASCII byte is below too) or equal to the second is a fault.
+// Without reject_controls: below 1 (U+0000 and non-ASCII; 0 repeats U+0000); with it: below
+// 0x20 (the C0 controls) and DEL. Tables rather than a branch, so both kinds take one path.
+alignas(16) inline constexpr signed char ascii_limits[2][2][16] = {
+    {{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, {}},
+    {{0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20},
+     {0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F}},
+};
+
+// '+' (0x2B) and '#' (0x23) differ only in bit 3, and no other byte becomes 0x2B with it set.
+MQTTWIRE_ALWAYS_INLINE inline __m128i wildcard_lanes(__m128i v) noexcept {
+  return _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(0x08)), _mm_set1_epi8(0x2B));
+}
+MQTTWIRE_ALWAYS_INLINE inline unsigned lane_bits(__m128i v) noexcept {
+  return static_cast<unsigned>(_mm_movemask_epi8(v));
+}
+MQTTWIRE_ALWAYS_INLINE inline __m128i load16(const char* p) noexcept {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
+MQTTWIRE_ALWAYS_INLINE inline __m128i load8(const char* p) noexcept {
+  return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+}
+MQTTWIRE_ALWAYS_INLINE inline __m128i load4(const char* p) noexcept {
+  std::int32_t v = 0;
+  std::memcpy(&v, p, 4);
+  return _mm_cvtsi32_si128(v);
+}
+#endif
+
+/// Run time only (SSE2; elsewhere it always answers false). True when the n bytes at p are
+/// plain ASCII that the exact scalar checks accept under `Rule`: bytes 0x01..0x7F, or
+/// 0x20..0x7E with `reject_controls`. It reads the string in vectors (loads that overlap, never
+/// outside [p, p + n): two for 16 to 32 bytes, one below 16), folds every fault of every lane
+/// into the sign bits of one vector and tests them with one movemask, where the scalar loops
+/// take a byte at a time; a filter's wildcards are then checked on bit sets of their positions.
+/// It makes no call, so a decoder can use it without saving registers. False only means "not
+/// sure" (a fault, non-ASCII text, an empty topic, a filter over 32 bytes with a wildcard): the
+/// callers then run the scalar checks, which find the fault and its offset, so results never
+/// differ.
+template <ascii_rule Rule>
+MQTTWIRE_ALWAYS_INLINE inline bool ascii_fast_accept(const char* p, std::size_t n,
+                                                     bool reject_controls) noexcept {
+#ifdef MQTTWIRE_DETAIL_HAVE_SSE2
+  // Lanes this sets are faults wherever they stand (see ascii_limits); for topic names also
+  // '+' and '#'.
+  const signed char(&limits)[2][16] = ascii_limits[reject_controls ? 1 : 0];
+  const __m128i below = _mm_load_si128(reinterpret_cast<const __m128i*>(limits[0]));
+  const __m128i equal = _mm_load_si128(reinterpret_cast<const __m128i*>(limits[1]));
+  const auto faults = [below, equal](__m128i v) noexcept {
+    __m128i f = _mm_or_si128(_mm_cmpgt_epi8(below, v), _mm_cmpeq_epi8(v, equal));
+    if constexpr (Rule == ascii_rule::topic_name) f = _mm_or_si128(f, wildcard_lanes(v));
+    return f;
   };
-  const auto wildcard_lanes = [](__m128i v) noexcept -> unsigned {
-    return static_cast<unsigned>(_mm_movemask_epi8(
-        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')), _mm_cmpeq_epi8(v, _mm_set1_epi8('#')))));
-  };
-  // [MQTT-4.7.1-2], [MQTT-4.7.1-3], as validate_topic_filter applies them.
-  const auto wildcard_fits = [p, n](std::size_t i) noexcept {
-    const bool level_starts = i == 0 || p[i - 1] == '/';
-    if (p[i] == '+') return level_starts && (i + 1 == n || p[i + 1] == '/');
-    return level_starts && i + 1 == n;  // '#'
-  };
-  // Checks one vector whose lane k holds byte `at(k)` of s, for the lanes in `valid`.
-  const auto accept = [&](__m128i v, unsigned valid, auto at) noexcept {
-    if ((bad_lanes(v) & valid) != 0) return false;
-    if constexpr (Rule == ascii_rule::topic_name) {
-      if ((wildcard_lanes(v) & valid) != 0) return false;
-    } else if constexpr (Rule == ascii_rule::topic_filter) {
-      for (unsigned w = wildcard_lanes(v) & valid; w != 0; w &= w - 1) {
-        if (!wildcard_fits(at(static_cast<unsigned>(std::countr_zero(w))))) return false;
-      }
-    }
-    return true;
+  // A filter's wildcards, for strings gathered into `a` and `b`: `pos(mask_a, mask_b)` turns
+  // lane masks into position masks (bit i = byte i).
+  const auto wildcards_ok = [n](__m128i a, __m128i b, unsigned valid, auto pos) noexcept {
+    const unsigned wa = lane_bits(wildcard_lanes(a)) & valid;
+    const unsigned wb = lane_bits(wildcard_lanes(b)) & valid;
+    if ((wa | wb) == 0) return true;
+    const __m128i slash = _mm_set1_epi8('/');
+    const __m128i hash = _mm_set1_epi8('#');
+    return wildcards_fit(pos(wa, wb),
+                         pos(lane_bits(_mm_cmpeq_epi8(a, hash)) & valid,
+                             lane_bits(_mm_cmpeq_epi8(b, hash)) & valid),
+                         pos(lane_bits(_mm_cmpeq_epi8(a, slash)) & valid,
+                             lane_bits(_mm_cmpeq_epi8(b, slash)) & valid),
+                         n);
   };
   if (n >= 16) {
-    // Whole blocks, then one last block that overlaps the one before (bytes seen twice give
-    // the same answer twice).
-    std::size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-      if (!accept(v, 0xFFFFu, [i](unsigned k) { return i + k; })) return false;
+    // bytes 0..15 in a, bytes n-16..n-1 in b, and the 16-byte blocks between them
+    const __m128i a = load16(p);
+    const __m128i b = load16(p + n - 16);
+    __m128i f = _mm_or_si128(faults(a), faults(b));
+    __m128i wild = _mm_setzero_si128();
+    for (std::size_t i = 16; i + 16 < n; i += 16) {
+      const __m128i v = load16(p + i);
+      f = _mm_or_si128(f, faults(v));
+      if constexpr (Rule == ascii_rule::topic_filter) wild = _mm_or_si128(wild, wildcard_lanes(v));
     }
-    if (i == n) return true;
-    const std::size_t last = n - 16;
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + last));
-    return accept(v, 0xFFFFu, [last](unsigned k) { return last + k; });
+    if (lane_bits(f) != 0) return false;
+    if constexpr (Rule == ascii_rule::topic_filter) {
+      if (n > 32) {
+        wild = _mm_or_si128(wild, _mm_or_si128(wildcard_lanes(a), wildcard_lanes(b)));
+        return lane_bits(wild) == 0;
+      }
+      return wildcards_ok(a, b, 0xFFFFu, [n](unsigned ma, unsigned mb) {
+        return std::uint64_t{ma} | (std::uint64_t{mb} << (n - 16));
+      });
+    }
+    return true;
   }
+  // Below 16 bytes, one vector and the lanes in `valid`.
+  __m128i v;
+  unsigned valid;
   if (n >= 8) {  // bytes 0..7 in lanes 0..7, bytes n-8..n-1 in lanes 8..15
-    const __m128i v = _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)),
-                                         _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + n - 8)));
-    return accept(v, 0xFFFFu, [n](unsigned k) { return k < 8 ? k : n - 16 + k; });
+    v = _mm_unpacklo_epi64(load8(p), load8(p + n - 8));
+    valid = 0xFFFFu;
+  } else if (n >= 4) {  // bytes 0..3 in lanes 0..3, bytes n-4..n-1 in lanes 4..7
+    v = _mm_unpacklo_epi32(load4(p), load4(p + n - 4));
+    valid = 0x00FFu;
+  } else if (n > 0) {  // bytes 0, n/2 and n-1 in lanes 0..2 (together they are every byte)
+    v = _mm_cvtsi32_si128(static_cast<std::int32_t>(unsigned{u8(p[0])} |
+                                                    (unsigned{u8(p[n / 2])} << 8) |
+                                                    (unsigned{u8(p[n - 1])} << 16)));
+    valid = 0x0007u;
+  } else {
+    return Rule == ascii_rule::string;  // an empty topic is the callers' own fault
   }
-  // 4..7 bytes: bytes 0..3 in lanes 0..3, bytes n-4..n-1 in lanes 4..7; lanes 8..15 unused.
-  std::int32_t head = 0, tail = 0;
-  std::memcpy(&head, p, 4);
-  std::memcpy(&tail, p + n - 4, 4);
-  const __m128i v = _mm_unpacklo_epi32(_mm_cvtsi32_si128(head), _mm_cvtsi32_si128(tail));
-  return accept(v, 0x00FFu, [n](unsigned k) { return k < 4 ? k : n - 8 + k; });
+  if ((lane_bits(faults(v)) & valid) != 0) return false;
+  if constexpr (Rule == ascii_rule::topic_filter) {
+    if (n >= 8) {
+      return wildcards_ok(v, v, valid, [n](unsigned m, unsigned) {
+        return std::uint64_t{m & 0xFFu} | (std::uint64_t{m >> 8} << (n - 8));
+      });
+    }
+    if (n >= 4) {
+      return wildcards_ok(v, v, valid, [n](unsigned m, unsigned) {
+        return std::uint64_t{m & 0xFu} | (std::uint64_t{(m >> 4) & 0xFu} << (n - 4));
+      });
+    }
+    return wildcards_ok(v, v, valid, [n](unsigned m, unsigned) {
+      return std::uint64_t{m & 1u} | (std::uint64_t{(m >> 1) & 1u} << (n / 2)) |
+             (std::uint64_t{(m >> 2) & 1u} << (n - 1));
+    });
+  }
+  return true;
 #else
-  static_cast<void>(s);
+  static_cast<void>(p);
+  static_cast<void>(n);
   static_cast<void>(reject_controls);
   return false;
 #endif
@@ -120,7 +195,7 @@ inline bool ascii_fast_accept(std::string_view s, bool reject_controls) noexcept
 /// U+10FFFF) and U+0000; with `reject_discouraged`, also the MAY-close set above.
 constexpr string_fault check_utf8(std::string_view s, bool reject_discouraged) noexcept {
   if (!std::is_constant_evaluated()) {
-    if (ascii_fast_accept<ascii_rule::string>(s, reject_discouraged)) return {};
+    if (ascii_fast_accept<ascii_rule::string>(s.data(), s.size(), reject_discouraged)) return {};
   }
   const std::size_t n = s.size();
   std::size_t i = 0;
