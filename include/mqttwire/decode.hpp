@@ -14,6 +14,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <new>
 #include <optional>
 #include <string_view>
 #include <type_traits>
@@ -190,7 +192,7 @@ MQTTWIRE_COLD constexpr decode_result header_fault(const char* in, std::size_t n
 /// empty_return_code_list.
 constexpr result<frame_header> peek_header(bytes_view in,
                                            protocol_version v = protocol_version::v3_1_1,
-                                           const options& opts = {}) noexcept {
+                                           const options& opts = default_options) noexcept {
   const detail::header_read h = detail::read_header(in.data(), in.size(), v, opts);
   if (h.ec != errc::success) return error{h.ec, h.at};
   return h.h;
@@ -278,6 +280,60 @@ template <packet_struct P, class Fill>
 MQTTWIRE_ALWAYS_INLINE constexpr void put(P& out, Fill&& fill) noexcept {
   fill(out);
 }
+// The same with every member given in order, for the large CONNECT: the struct is built in
+// place from them. (Value-initialising it first, as emplace<P>() does, becomes a 30-step
+// `rep stos` in g++ 12, and copying a built one a 30-step `rep movs`.) g++ builds an aggregate
+// from parentheses (P0960) inside emplace; elsewhere the members are assigned.
+template <packet_struct P, class... Members>
+MQTTWIRE_ALWAYS_INLINE constexpr void put_members(packet& out, Members&&... members) noexcept {
+  if (std::is_constant_evaluated()) {
+    out = packet(std::in_place_type<P>, P{std::forward<Members>(members)...});
+  } else {
+#if defined(__cpp_aggregate_paren_init)
+    out.template emplace<P>(std::forward<Members>(members)...);
+#else
+    out.template emplace<P>() = P{std::forward<Members>(members)...};
+#endif
+  }
+}
+template <packet_struct P, class... Members>
+MQTTWIRE_ALWAYS_INLINE constexpr void put_members(P& out, Members&&... members) noexcept {
+  if (std::is_constant_evaluated()) {
+    out = P{std::forward<Members>(members)...};
+  } else {
+    // P is trivially destructible and has no const member, so a new object may take the old
+    // one's place (and the caller's references then name it, [basic.life]/8).
+    ::new (static_cast<void*>(&out)) P{std::forward<Members>(members)...};
+  }
+}
+
+
+// A PUBLISH into the caller's object (both forms). Into a packet its members are built in place;
+// into the caller's struct, assigning them is cheaper than a new object.
+template <class Out>
+MQTTWIRE_ALWAYS_INLINE constexpr void store_publish(Out& out, unsigned first, std::string_view topic,
+                                                    std::uint16_t id,
+                                                    std::string_view payload) noexcept {
+  const unsigned qos = (first >> 1) & 0x03u;
+  if constexpr (std::is_same_v<Out, packet>) {
+    put_members<publish>(out, (first & 0x08u) != 0, static_cast<qos_level>(qos),
+                         (first & 0x01u) != 0, topic,
+                         qos != 0 ? std::optional<std::uint16_t>(id) : std::nullopt, payload);
+  } else {
+    put<publish>(out, [&](publish& p) {
+      p.dup = (first & 0x08u) != 0;
+      p.qos = static_cast<qos_level>(qos);
+      p.retain = (first & 0x01u) != 0;
+      p.topic = topic;
+      if (qos != 0) {
+        p.packet_id = id;
+      } else {
+        p.packet_id.reset();
+      }
+      p.payload = payload;
+    });
+  }
+}
 
 // The decoder in two forms. decode_exact reads the fixed header with every check in order and
 // runs the scalar string checks of utf8.hpp and topic.hpp; it is the only form in constant
@@ -305,54 +361,11 @@ MQTTWIRE_ALWAYS_INLINE constexpr errc read_field(const char* in, std::size_t& po
   return errc::success;
 }
 
-// The string checks of each field kind. In the fast form `false` means "not sure" (decode
-// again exactly); in the exact form it means `fault` holds the code and offset.
-template <bool Fast>
-MQTTWIRE_ALWAYS_INLINE constexpr bool string_ok(std::string_view s, std::size_t at,
-                                                const options& opts, error& fault) noexcept {
-  if constexpr (Fast) {
-    static_cast<void>(at);
-    static_cast<void>(fault);
-    return ascii_fast_accept<ascii_rule::string>(s.data(), s.size(), opts.reject_control_characters);
-  } else {
-    fault = check_string(s, at, opts);
-    return fault.code == errc::success;
-  }
-}
-template <bool Fast>
-MQTTWIRE_ALWAYS_INLINE constexpr bool topic_name_ok(std::string_view s, std::size_t at,
-                                                    protocol_version v, const options& opts,
-                                                    error& fault) noexcept {
-  if constexpr (Fast) {
-    // The fast check refuses an empty name, so the exact form reports it.
-    return ascii_fast_accept<ascii_rule::topic_name>(s.data(), s.size(),
-                                                     opts.reject_control_characters) &&
-           !over_3_1_topic_limit(s.size(), v, opts);
-  } else {
-    fault = check_topic_name(s, at, v, opts);
-    return fault.code == errc::success;
-  }
-}
-template <bool Fast>
-MQTTWIRE_ALWAYS_INLINE constexpr bool topic_filter_ok(std::string_view s, std::size_t at,
-                                                      protocol_version v, const options& opts,
-                                                      error& fault) noexcept {
-  if constexpr (Fast) {
-    return ascii_fast_accept<ascii_rule::topic_filter>(s.data(), s.size(),
-                                                       opts.reject_control_characters) &&
-           !over_3_1_topic_limit(s.size(), v, opts);
-  } else {
-    fault = check_topic_filter(s, at, v, opts);
-    return fault.code == errc::success;
-  }
-}
-
-// The bodies. Each runs once the fixed header passed and the whole packet is in `in`: the body is
-// [begin, end), and `first` is the packet's first byte. A body that does not know (fast form)
-// returns not_sure(), and the packet is decoded again by decode_exact.
+// The exact bodies. Each runs once the fixed header passed and the whole packet is in `in`: the
+// body is [begin, end), and `first` is the packet's first byte.
 
 template <class P, class Out>
-MQTTWIRE_ALWAYS_INLINE constexpr decode_result decode_ack(const char* in, std::size_t begin,
+constexpr decode_result decode_ack(const char* in, std::size_t begin,
                                                           std::size_t end, unsigned first,
                                                           protocol_version v, Out& out) noexcept {
   // The header proved the body is exactly the packet identifier.
@@ -366,7 +379,7 @@ MQTTWIRE_ALWAYS_INLINE constexpr decode_result decode_ack(const char* in, std::s
 }
 
 template <class Out>
-MQTTWIRE_ALWAYS_INLINE constexpr decode_result decode_connack(const char* in, std::size_t begin,
+constexpr decode_result decode_connack(const char* in, std::size_t begin,
                                                               std::size_t end, protocol_version v,
                                                               const options& opts,
                                                               Out& out) noexcept {
@@ -391,8 +404,8 @@ MQTTWIRE_ALWAYS_INLINE constexpr decode_result decode_connack(const char* in, st
   return {errc::success, end};
 }
 
-template <bool Fast, class Out>
-MQTTWIRE_ALWAYS_INLINE constexpr decode_result decode_publish(const char* in, std::size_t begin,
+template <class Out>
+constexpr decode_result decode_publish(const char* in, std::size_t begin,
                                                               std::size_t end,
                                                               unsigned first, protocol_version v,
                                                               const options& opts,
@@ -404,8 +417,7 @@ MQTTWIRE_ALWAYS_INLINE constexpr decode_result decode_publish(const char* in, st
   const std::size_t length = read_be16(in + pos);
   if (length > end - pos - 2) return {errc::string_exceeds_packet, pos};
   const std::string_view topic(in + pos + 2, length);
-  if (error fault; !topic_name_ok<Fast>(topic, pos, v, opts, fault)) {
-    if constexpr (Fast) return not_sure();
+  if (const error fault = check_topic_name(topic, pos, v, opts); fault.code != errc::success) {
     return {fault.code, fault.offset};
   }
   pos += 2 + length;
@@ -416,22 +428,11 @@ MQTTWIRE_ALWAYS_INLINE constexpr decode_result decode_publish(const char* in, st
     if (id == 0) return {errc::packet_id_zero, pos};
     pos += 2;
   }
-  put<publish>(out, [&](publish& p) {
-    p.dup = (first & 0x08u) != 0;
-    p.qos = static_cast<qos_level>(qos);
-    p.retain = (first & 0x01u) != 0;
-    p.topic = topic;
-    if (qos != 0) {
-      p.packet_id = id;
-    } else {
-      p.packet_id.reset();
-    }
-    p.payload = std::string_view(in + pos, end - pos);
-  });
+  store_publish(out, first, topic, id, std::string_view(in + pos, end - pos));
   return {errc::success, end};
 }
 
-template <bool Fast, class Out>
+template <class Out>
 constexpr decode_result decode_connect(const char* in, std::size_t begin, std::size_t end,
                                        unsigned first, const options& opts, Out& out) noexcept {
   // The header proved 12 body bytes at least: a protocol name of up to 6, level, flags and keep
@@ -480,17 +481,15 @@ constexpr decode_result decode_connect(const char* in, std::size_t begin, std::s
   std::string_view client_id, will_topic, will_payload, user, pass;
   if (pos == end) return {errc::missing_client_id, pos};
   if (const errc e = read_field(in, pos, end, client_id); e != errc::success) return {e, at};
-  if (!string_ok<Fast>(client_id, at, opts, fault)) {
-    if constexpr (Fast) return not_sure();
+  if (fault = check_string(client_id, at, opts); fault.code != errc::success) {
     return {fault.code, fault.offset};
   }
   if (has_will) {
     if (pos == end) return {errc::missing_will, pos};
     at = pos;
     if (const errc e = read_field(in, pos, end, will_topic); e != errc::success) return {e, at};
-    if (!topic_name_ok<Fast>(will_topic, at, v, opts, fault)) {
-      if constexpr (Fast) return not_sure();
-      return {fault.code, fault.offset};
+    if (fault = check_topic_name(will_topic, at, v, opts); fault.code != errc::success) {
+        return {fault.code, fault.offset};
     }
     if (pos == end) return {errc::missing_will, pos};
     at = pos;
@@ -505,9 +504,8 @@ constexpr decode_result decode_connect(const char* in, std::size_t begin, std::s
     } else {
       at = pos;
       if (const errc e = read_field(in, pos, end, user); e != errc::success) return {e, at};
-      if (!string_ok<Fast>(user, at, opts, fault)) {
-        if constexpr (Fast) return not_sure();
-        return {fault.code, fault.offset};
+      if (fault = check_string(user, at, opts); fault.code != errc::success) {
+            return {fault.code, fault.offset};
       }
       got_username = true;
     }
@@ -523,31 +521,18 @@ constexpr decode_result decode_connect(const char* in, std::size_t begin, std::s
   }
   // [MQTT-3.1.4-1]: the CONNECT must be exactly its fields (3.1 is silent; mosquitto agrees).
   if (pos != end) return {errc::trailing_bytes, pos};
-  put<connect>(out, [&](connect& c) {
-    c.protocol = v;
-    c.clean_session = (flags & 0x02u) != 0;
-    c.keep_alive = keep_alive;
-    c.client_id = client_id;
-    if (has_will) {
-      c.will = last_will{will_topic, will_payload, static_cast<qos_level>(will_qos), will_retain};
-    } else {
-      c.will.reset();
-    }
-    if (got_username) {
-      c.username = user;
-    } else {
-      c.username.reset();
-    }
-    if (got_password) {
-      c.password = pass;
-    } else {
-      c.password.reset();
-    }
-  });
+  using optional_view = std::optional<std::string_view>;
+  put_members<connect>(
+      out, v, (flags & 0x02u) != 0, keep_alive, client_id,
+      has_will ? std::optional<last_will>(last_will{will_topic, will_payload,
+                                                    static_cast<qos_level>(will_qos), will_retain})
+               : std::nullopt,
+      got_username ? optional_view(user) : std::nullopt,
+      got_password ? optional_view(pass) : std::nullopt);
   return {errc::success, end};
 }
 
-template <bool Fast, class Out>
+template <class Out>
 constexpr decode_result decode_subscribe(const char* in, std::size_t begin, std::size_t end,
                                          unsigned first, protocol_version v,
                                          const options& opts, Out& out) noexcept {
@@ -562,9 +547,8 @@ constexpr decode_result decode_subscribe(const char* in, std::size_t begin, std:
     std::string_view filter;
     const std::size_t at = pos;
     if (const errc e = read_field(in, pos, end, filter); e != errc::success) return {e, at};
-    if (error fault; !topic_filter_ok<Fast>(filter, at, v, opts, fault)) {
-      if constexpr (Fast) return not_sure();
-      return {fault.code, fault.offset};
+    if (const error fault = check_topic_filter(filter, at, v, opts); fault.code != errc::success) {
+        return {fault.code, fault.offset};
     }
     if (pos == end) return {errc::packet_too_short, pos};
     const std::uint8_t requested = u8(in[pos]);
@@ -605,7 +589,7 @@ constexpr decode_result decode_suback(const char* in, std::size_t begin, std::si
   return {errc::success, end};
 }
 
-template <bool Fast, class Out>
+template <class Out>
 constexpr decode_result decode_unsubscribe(const char* in, std::size_t begin, std::size_t end,
                                            unsigned first, protocol_version v,
                                            const options& opts, Out& out) noexcept {
@@ -617,9 +601,8 @@ constexpr decode_result decode_unsubscribe(const char* in, std::size_t begin, st
     std::string_view filter;
     const std::size_t at = pos;
     if (const errc e = read_field(in, pos, end, filter); e != errc::success) return {e, at};
-    if (error fault; !topic_filter_ok<Fast>(filter, at, v, opts, fault)) {
-      if constexpr (Fast) return not_sure();
-      return {fault.code, fault.offset};
+    if (const error fault = check_topic_filter(filter, at, v, opts); fault.code != errc::success) {
+        return {fault.code, fault.offset};
     }
   }
   // [MQTT-3.10.3-2]; as for SUBSCRIBE, 3.1 is silent and tolerated unless strict.
@@ -634,52 +617,19 @@ constexpr decode_result decode_unsubscribe(const char* in, std::size_t begin, st
   return {errc::success, end};
 }
 
-// The least Remaining Length of a PUBLISH that decode_fast takes, by the flags nibble: the
-// topic's prefix and one byte, and the packet identifier at QoS 1 and 2. QoS 3 and DUP at
-// QoS 0 have none: check_first_byte decides those.
-inline constexpr std::uint32_t publish_least_length[16] = {
-    3, 3, 5, 5, 5, 5, 0xFFFF'FFFFu, 0xFFFF'FFFFu,                      // DUP 0: QoS 0, 1, 2, 3
-    0xFFFF'FFFFu, 0xFFFF'FFFFu, 5, 5, 5, 5, 0xFFFF'FFFFu, 0xFFFF'FFFFu,  // DUP 1
-};
-
-// The fixed headers decode_fast takes: the canonical first byte of each type (any PUBLISH
-// but QoS 3 and DUP at QoS 0, any CONNECT: decode_connect checks its flags once it knows the
-// version), and the one body size of a fixed layout or at least the least one. Anything else
-// gets the exact answer of check_first_byte and check_length, which may still accept (3.1's
-// tolerated flags, a tolerated empty list).
-template <packet_type T>
-MQTTWIRE_ALWAYS_INLINE constexpr bool header_is_usual(unsigned first, std::uint32_t length) noexcept {
-  if constexpr (T == packet_type::publish) {
-    return length >= publish_least_length[first & 0x0Fu];
-  } else {
-    constexpr unsigned canonical = (static_cast<unsigned>(T) << 4) | canonical_flags(T);
-    const bool first_ok = T == packet_type::connect ? (first & 0x0Fu) == 0 : first == canonical;
-    switch (T) {
-      case packet_type::connect: return first_ok && length >= 12;
-      case packet_type::subscribe: return first_ok && length >= 6;
-      case packet_type::suback: return first_ok && length >= 3;
-      case packet_type::unsubscribe: return first_ok && length >= 5;
-      case packet_type::pingreq:
-      case packet_type::pingresp:
-      case packet_type::disconnect: return first_ok && length == 0;
-      default: return first_ok && length == 2;  // CONNACK and the packet-identifier-only acks
-    }
-  }
-}
-
 // The body of a packet of type T whose header passed.
-template <packet_type T, bool Fast, class Out>
-MQTTWIRE_ALWAYS_INLINE constexpr decode_result decode_body(const char* in, std::size_t begin,
+template <packet_type T, class Out>
+constexpr decode_result decode_body(const char* in, std::size_t begin,
                                                            std::size_t end,
                                                            unsigned first, protocol_version v,
                                                            const options& opts,
                                                            Out& out) noexcept {
   if constexpr (T == packet_type::connect) {
-    return decode_connect<Fast>(in, begin, end, first, opts, out);
+    return decode_connect(in, begin, end, first, opts, out);
   } else if constexpr (T == packet_type::connack) {
     return decode_connack(in, begin, end, v, opts, out);
   } else if constexpr (T == packet_type::publish) {
-    return decode_publish<Fast>(in, begin, end, first, v, opts, out);
+    return decode_publish(in, begin, end, first, v, opts, out);
   } else if constexpr (T == packet_type::puback) {
     return decode_ack<puback>(in, begin, end, first, v, out);
   } else if constexpr (T == packet_type::pubrec) {
@@ -689,11 +639,11 @@ MQTTWIRE_ALWAYS_INLINE constexpr decode_result decode_body(const char* in, std::
   } else if constexpr (T == packet_type::pubcomp) {
     return decode_ack<pubcomp>(in, begin, end, first, v, out);
   } else if constexpr (T == packet_type::subscribe) {
-    return decode_subscribe<Fast>(in, begin, end, first, v, opts, out);
+    return decode_subscribe(in, begin, end, first, v, opts, out);
   } else if constexpr (T == packet_type::suback) {
     return decode_suback(in, begin, end, v, out);
   } else if constexpr (T == packet_type::unsubscribe) {
-    return decode_unsubscribe<Fast>(in, begin, end, first, v, opts, out);
+    return decode_unsubscribe(in, begin, end, first, v, opts, out);
   } else if constexpr (T == packet_type::unsuback) {
     return decode_ack<unsuback>(in, begin, end, first, v, out);
   } else {
@@ -717,7 +667,7 @@ MQTTWIRE_NOINLINE constexpr decode_result decode_exact(const char* in, std::size
   if constexpr (std::is_same_v<Out, packet>) {
     switch (h.h.type) {
 #define MQTTWIRE_DETAIL_BODY(T) \
-  case packet_type::T: return decode_body<packet_type::T, false>(in, begin, end, first, v, opts, out)
+  case packet_type::T: return decode_body<packet_type::T>(in, begin, end, first, v, opts, out)
       MQTTWIRE_DETAIL_BODY(connect);
       MQTTWIRE_DETAIL_BODY(connack);
       MQTTWIRE_DETAIL_BODY(publish);
@@ -736,37 +686,319 @@ MQTTWIRE_NOINLINE constexpr decode_result decode_exact(const char* in, std::size
     }
     return {errc::reserved_packet_type, 0};  // unreachable: read_header rejects 0 and 15
   } else {
-    return decode_body<type_of_v<Out>, false>(in, begin, end, first, v, opts, out);
+    return decode_body<type_of_v<Out>>(in, begin, end, first, v, opts, out);
   }
 }
 
-// One packet whose type nibble is T's. Only what the code below states is decided here; the
-// rest goes to decode_exact.
+// ---- the fast form ----
+//
+// Each fast body takes a packet whose usual header decode_fast has read, and either accepts it
+// (and then stores exactly what the exact body would) or answers not_sure(): a fast body never
+// reports a fault itself, so it needs no error codes or offsets, only the checks that prove a
+// packet valid under every rule set the fast path serves. Pointers replace offsets: `p` walks
+// the body, `e` is its end, and the size returned is e - in.
+
+// A length-prefixed field at p that fits before e: its bytes, and p moved past it.
+MQTTWIRE_ALWAYS_INLINE inline bool take_field(const char*& p, const char* e,
+                                              std::string_view& field) noexcept {
+  if (e - p < 2) return false;
+  const std::size_t length = read_be16(p);
+  if (length > static_cast<std::size_t>(e - p) - 2) return false;
+  field = std::string_view(p + 2, length);
+  p += 2 + length;
+  return true;
+}
+
+// A topic name the fast path takes: 1 to 32,767 bytes (the strict 3.1 limit is left to the
+// exact form), checked into `batch` (its verdict comes at the end).
+template <bool Controls>
+MQTTWIRE_ALWAYS_INLINE inline bool add_topic_name(ascii_batch<Controls>& batch,
+                                                  std::string_view topic) noexcept {
+  if (topic.empty() || topic.size() > 32'767) return false;
+  batch.template add<ascii_rule::topic_name>(topic.data(), topic.size());
+  return true;
+}
+
+template <class P, class Out>
+MQTTWIRE_ALWAYS_INLINE inline decode_result fast_ack(const char* in, const char* p, const char* e,
+                                                     Out& out) noexcept {
+  const std::uint16_t id = read_be16(p);
+  if (id == 0) return not_sure();
+  // The canonical first byte has no DUP, so a PUBREL's dup is false.
+  put<P>(out, [id](P& a) {
+    a.packet_id = id;
+    if constexpr (requires { a.dup; }) a.dup = false;
+  });
+  return {errc::success, static_cast<std::size_t>(e - in)};
+}
+
+template <class Out>
+MQTTWIRE_ALWAYS_INLINE inline decode_result fast_connack(const char* in, const char* p,
+                                                         const char* e, protocol_version v,
+                                                         Out& out) noexcept {
+  const unsigned ack_flags = u8(p[0]);
+  const unsigned code = u8(p[1]);
+  // 3.1 ignores byte 1; 3.1.1 allows only Session Present, and only with code 0.
+  const bool session_present = v == protocol_version::v3_1_1 && ack_flags == 1;
+  if (code > 5 || (v == protocol_version::v3_1_1 && ack_flags > (code == 0 ? 1u : 0u))) {
+    return not_sure();
+  }
+  put<connack>(out, [&](connack& c) {
+    c.session_present = session_present;
+    c.return_code = static_cast<connect_return_code>(code);
+  });
+  return {errc::success, static_cast<std::size_t>(e - in)};
+}
+
+template <bool Controls, class Out>
+MQTTWIRE_ALWAYS_INLINE inline decode_result fast_publish(const char* in, const char* p,
+                                                         const char* e, unsigned first,
+                                                         Out& out) noexcept {
+  // The header proved the topic's prefix and a byte are there.
+  const std::size_t topic_size = read_be16(p);
+  if (topic_size > static_cast<std::size_t>(e - p) - 2) return not_sure();
+  const std::string_view topic(p + 2, topic_size);
+  p += 2 + topic_size;
+  ascii_batch<Controls> batch;
+  if (!add_topic_name(batch, topic) || !batch.ok()) return not_sure();
+  const unsigned qos = (first >> 1) & 0x03u;
+  std::uint16_t id = 0;
+  if (qos != 0) {
+    if (e - p < 2) return not_sure();
+    id = read_be16(p);
+    if (id == 0) return not_sure();
+    p += 2;
+  }
+  store_publish(out, first, topic, id, std::string_view(p, static_cast<std::size_t>(e - p)));
+  return {errc::success, static_cast<std::size_t>(e - in)};
+}
+
+// The connect flags byte (3.1.1 §3.1.2.3, 3.1 §3.1) the fast path takes, as a bit per value:
+// 3.1.1 refuses the reserved bit, Will QoS 3, Will QoS or Will Retain without a will and a
+// password without a user name; 3.1 only Will QoS 3 with a will and the password rule.
+constexpr bool connect_flags_usual(unsigned flags, protocol_version v) noexcept {
+  const bool has_will = (flags & 0x04u) != 0;
+  const unsigned will_qos = (flags >> 3) & 0x03u;
+  if ((flags & 0x40u) != 0 && (flags & 0x80u) == 0) return false;
+  if (v == protocol_version::v3_1_1 && (flags & 0x01u) != 0) return false;
+  if (has_will) return will_qos != 3;
+  if (v == protocol_version::v3_1) return true;
+  return will_qos == 0 && (flags & 0x20u) == 0;
+}
+struct connect_flag_table {
+  std::uint64_t bits[2][4]{};  // [3.1.1, 3.1][flags / 64] bit flags % 64
+};
+inline constexpr connect_flag_table connect_flags_table = [] {
+  connect_flag_table t{};
+  for (unsigned f = 0; f < 256; ++f) {
+    if (connect_flags_usual(f, protocol_version::v3_1_1)) t.bits[0][f / 64] |= std::uint64_t{1} << (f % 64);
+    if (connect_flags_usual(f, protocol_version::v3_1)) t.bits[1][f / 64] |= std::uint64_t{1} << (f % 64);
+  }
+  return t;
+}();
+
+template <bool Controls, class Out>
+MQTTWIRE_ALWAYS_INLINE inline decode_result fast_connect(const char* in, const char* p,
+                                                         const char* e, Out& out) noexcept {
+  // The header proved at least 12 body bytes: name, level, flags and keep alive of either
+  // version fit. "\0\4MQTT\4" or "\0\6MQIsdp\3" (spec reference §3.1).
+  protocol_version v;
+  if (std::memcmp(p, "\0\4MQTT\4", 7) == 0) {
+    v = protocol_version::v3_1_1;
+    p += 7;
+  } else if (std::memcmp(p, "\0\6MQIsdp\3", 9) == 0) {
+    v = protocol_version::v3_1;
+    p += 9;
+  } else {
+    return not_sure();
+  }
+  const unsigned flags = u8(p[0]);
+  const auto& bits = connect_flags_table.bits[v == protocol_version::v3_1 ? 1 : 0];
+  if (((bits[flags / 64] >> (flags % 64)) & 1u) == 0) return not_sure();
+  const std::uint16_t keep_alive = read_be16(p + 1);
+  p += 3;
+  ascii_batch<Controls> batch;
+  std::string_view client_id, will_topic, will_payload, user, pass;
+  if (!take_field(p, e, client_id)) return not_sure();
+  batch.template add<ascii_rule::string>(client_id.data(), client_id.size());
+  const bool has_will = (flags & 0x04u) != 0;
+  if (has_will) {
+    if (!take_field(p, e, will_topic) || !add_topic_name(batch, will_topic) ||
+        !take_field(p, e, will_payload)) {
+      return not_sure();
+    }
+  }
+  const bool has_username = (flags & 0x80u) != 0;
+  if (has_username) {
+    if (!take_field(p, e, user)) return not_sure();
+    batch.template add<ascii_rule::string>(user.data(), user.size());
+  }
+  const bool has_password = (flags & 0x40u) != 0;
+  if (has_password && !take_field(p, e, pass)) return not_sure();
+  if (p != e || !batch.ok()) return not_sure();
+  using optional_view = std::optional<std::string_view>;
+  put_members<connect>(
+      out, v, (flags & 0x02u) != 0, keep_alive, client_id,
+      has_will ? std::optional<last_will>(last_will{will_topic, will_payload,
+                                                    static_cast<qos_level>((flags >> 3) & 0x03u),
+                                                    (flags & 0x20u) != 0})
+               : std::nullopt,
+      has_username ? optional_view(user) : std::nullopt,
+      has_password ? optional_view(pass) : std::nullopt);
+  return {errc::success, static_cast<std::size_t>(e - in)};
+}
+
+// SUBSCRIBE and UNSUBSCRIBE: the packet identifier, then at least one filter (the header
+// proved room for it), each with a requested QoS of 0..2 for SUBSCRIBE.
+template <bool Controls, bool WithQos, class Out>
+MQTTWIRE_ALWAYS_INLINE inline decode_result fast_filter_list(const char* in, const char* p,
+                                                             const char* e, Out& out) noexcept {
+  const std::uint16_t id = read_be16(p);
+  if (id == 0) return not_sure();
+  p += 2;
+  const char* const list = p;
+  do {
+    std::string_view filter;
+    if (!take_field(p, e, filter) || filter.empty() || filter.size() > 32'767 ||
+        !ascii_accept_sse2<ascii_rule::topic_filter, Controls>(filter.data(), filter.size())) {
+      return not_sure();
+    }
+    if constexpr (WithQos) {
+      if (p == e || u8(*p) > 2) return not_sure();
+      ++p;
+    }
+  } while (p != e);
+  const std::string_view wire(list, static_cast<std::size_t>(e - list));
+  if constexpr (WithQos) {
+    put<subscribe>(out, [&](subscribe& s) {
+      s.packet_id = id;
+      s.dup = false;
+      s.subscriptions = wire_list<subscription>::from_wire(wire);
+    });
+  } else {
+    put<unsubscribe>(out, [&](unsubscribe& u) {
+      u.packet_id = id;
+      u.dup = false;
+      u.topic_filters = wire_list<std::string_view>::from_wire(wire);
+    });
+  }
+  return {errc::success, static_cast<std::size_t>(e - in)};
+}
+
+template <class Out>
+MQTTWIRE_ALWAYS_INLINE inline decode_result fast_suback(const char* in, const char* p,
+                                                        const char* e, protocol_version v,
+                                                        Out& out) noexcept {
+  const std::uint16_t id = read_be16(p);
+  if (id == 0) return not_sure();
+  const char* const list = p + 2;
+  const bool failure_allowed = v == protocol_version::v3_1_1;
+  for (const char* c = list; c != e; ++c) {
+    const unsigned code = u8(*c);
+    if (code > 2 && !(code == suback_code::failure && failure_allowed)) return not_sure();
+  }
+  put<suback>(out, [&](suback& s) {
+    s.packet_id = id;
+    s.return_codes =
+        wire_list<std::uint8_t>::from_wire(std::string_view(list, static_cast<std::size_t>(e - list)));
+  });
+  return {errc::success, static_cast<std::size_t>(e - in)};
+}
+
+// The least Remaining Length of a PUBLISH that decode_fast takes, by the flags nibble: the
+// topic's prefix and one byte, and the packet identifier at QoS 1 and 2. QoS 3 and DUP at
+// QoS 0 have none: check_first_byte decides those.
+inline constexpr std::uint32_t publish_least_length[16] = {
+    3, 3, 5, 5, 5, 5, 0xFFFF'FFFFu, 0xFFFF'FFFFu,                      // DUP 0: QoS 0, 1, 2, 3
+    0xFFFF'FFFFu, 0xFFFF'FFFFu, 5, 5, 5, 5, 0xFFFF'FFFFu, 0xFFFF'FFFFu,  // DUP 1
+};
+
+// The fixed headers decode_fast takes: the canonical first byte of each type (any PUBLISH but
+// QoS 3 and DUP at QoS 0; CONNECT with flags 0000, which both versions allow), and the one body
+// size of a fixed layout, or at least the least one (a list of one element at least). Every
+// rule set accepts these; anything else goes to the exact form.
+template <packet_type T>
+MQTTWIRE_ALWAYS_INLINE constexpr bool header_is_usual(unsigned first, std::uint32_t length) noexcept {
+  if constexpr (T == packet_type::publish) {
+    return length >= publish_least_length[first & 0x0Fu];
+  } else {
+    constexpr unsigned canonical = (static_cast<unsigned>(T) << 4) | canonical_flags(T);
+    const bool first_ok = first == canonical;
+    switch (T) {
+      case packet_type::connect: return first_ok && length >= 12;
+      case packet_type::subscribe: return first_ok && length >= 6;
+      case packet_type::suback: return first_ok && length >= 3;
+      case packet_type::unsubscribe: return first_ok && length >= 5;
+      case packet_type::pingreq:
+      case packet_type::pingresp:
+      case packet_type::disconnect: return first_ok && length == 0;
+      default: return first_ok && length == 2;  // CONNACK and the packet-identifier-only acks
+    }
+  }
+}
+
+template <packet_type T, bool Controls, class Out>
+MQTTWIRE_ALWAYS_INLINE inline decode_result fast_body(const char* in, const char* p,
+                                                      const char* e, unsigned first,
+                                                      protocol_version v, Out& out) noexcept {
+  if constexpr (T == packet_type::connect) {
+    return fast_connect<Controls>(in, p, e, out);
+  } else if constexpr (T == packet_type::connack) {
+    return fast_connack(in, p, e, v, out);
+  } else if constexpr (T == packet_type::publish) {
+    return fast_publish<Controls>(in, p, e, first, out);
+  } else if constexpr (T == packet_type::subscribe) {
+    return fast_filter_list<Controls, true>(in, p, e, out);
+  } else if constexpr (T == packet_type::suback) {
+    return fast_suback(in, p, e, v, out);
+  } else if constexpr (T == packet_type::unsubscribe) {
+    return fast_filter_list<Controls, false>(in, p, e, out);
+  } else if constexpr (T == packet_type::pingreq || T == packet_type::pingresp ||
+                       T == packet_type::disconnect) {
+    using P = std::variant_alternative_t<static_cast<std::size_t>(T) - 1, packet>;
+    put<P>(out, [](P&) {});
+    return {errc::success, static_cast<std::size_t>(e - in)};
+  } else {
+    using P = std::variant_alternative_t<static_cast<std::size_t>(T) - 1, packet>;
+    return fast_ack<P>(in, p, e, out);
+  }
+}
+
+// Packets whose strings the fast path checks: their bodies come in two forms, for
+// options::reject_control_characters off and on.
+template <packet_type T>
+inline constexpr bool has_strings = T == packet_type::connect || T == packet_type::publish ||
+                                    T == packet_type::subscribe || T == packet_type::unsubscribe;
+
+// One packet whose type nibble is T's, at run time.
 template <packet_type T, class Out>
 MQTTWIRE_NOINLINE decode_result decode_fast(const char* in, std::size_t n, Out& out,
                                             protocol_version v, const options& opts) noexcept {
-  if (n < 2) return not_sure();
+  // Precondition: n >= 2 (the callers send shorter inputs to the exact form).
   const unsigned first = u8(in[0]);
   // The Remaining Length (spec reference §2.5). An incomplete, over-long or (when refused)
-  // non-minimal field goes to decode_exact, which checks the first byte first.
+  // non-minimal field goes to the exact form, which checks the first byte first.
   std::uint32_t length = u8(in[1]);
   std::size_t begin = 2;
   if (length >= 0x80u) {
     length &= 0x7Fu;
-    for (unsigned shift = 7;; shift += 7) {
+    unsigned b = 0x80u;
+    for (unsigned shift = 7; b >= 0x80u; shift += 7) {
       if (begin == n || begin == 5) return not_sure();
-      const std::uint8_t b = u8(in[begin++]);
+      b = u8(in[begin++]);
       length |= std::uint32_t{b & 0x7Fu} << shift;
-      if (b < 0x80u) {
-        if (b == 0 && opts.reject_non_minimal_length) return not_sure();
-        break;
-      }
     }
+    if (b == 0 && opts.reject_non_minimal_length) return not_sure();
   }
   if (!header_is_usual<T>(first, length)) return not_sure();
   const std::size_t end = begin + length;
   if (n < end) return {errc::incomplete, n};
-  return decode_body<T, true>(in, begin, end, first, v, opts, out);
+  if constexpr (has_strings<T>) {
+    if (opts.reject_control_characters) [[unlikely]] {
+      return fast_body<T, true>(in, in + begin, in + end, first, v, out);
+    }
+  }
+  return fast_body<T, false>(in, in + begin, in + end, first, v, out);
 }
 
 using decode_fn = decode_result (*)(const char*, std::size_t, packet&, protocol_version,
@@ -805,12 +1037,15 @@ inline constexpr decode_fn decode_fast_by_type[16] = {
 /// lists are views into `in` and live as long as the bytes of `in` do.
 MQTTWIRE_ALWAYS_INLINE constexpr decode_result decode_into(
     bytes_view in, packet& out, protocol_version v = protocol_version::v3_1_1,
-    const options& opts = {}) noexcept {
-  if (std::is_constant_evaluated()) return detail::decode_exact(in.data(), in.size(), out, v, opts);
-  if (in.empty()) return {errc::incomplete, 0};
+    const options& opts = default_options) noexcept {
+  // Fewer than two bytes, constant evaluation and whatever the fast form is not sure of: the
+  // exact form.
+  if (std::is_constant_evaluated() || in.size() < 2) {
+    return detail::decode_exact(in.data(), in.size(), out, v, opts);
+  }
   const decode_result r =
       detail::decode_fast_by_type[detail::u8(in[0]) >> 4](in.data(), in.size(), out, v, opts);
-  if (r.ec == detail::not_sure_code) [[unlikely]] {
+  if (r.ec != errc::success && r.ec == detail::not_sure_code) [[unlikely]] {
     return detail::decode_exact(in.data(), in.size(), out, v, opts);
   }
   return r;
@@ -824,14 +1059,16 @@ MQTTWIRE_ALWAYS_INLINE constexpr decode_result decode_into(
 template <packet_struct P>
 MQTTWIRE_ALWAYS_INLINE constexpr decode_result decode_into(bytes_view in, P& out,
                                     protocol_version v = protocol_version::v3_1_1,
-                                    const options& opts = {}) noexcept {
+                                    const options& opts = default_options) noexcept {
   if (in.empty()) return {errc::incomplete, 0};
   if (detail::u8(in[0]) >> 4 != static_cast<unsigned>(type_of_v<P>)) {
     return {errc::unexpected_packet_type, 0};
   }
-  if (std::is_constant_evaluated()) return detail::decode_exact(in.data(), in.size(), out, v, opts);
+  if (std::is_constant_evaluated() || in.size() < 2) {
+    return detail::decode_exact(in.data(), in.size(), out, v, opts);
+  }
   const decode_result r = detail::decode_fast<type_of_v<P>>(in.data(), in.size(), out, v, opts);
-  if (r.ec == detail::not_sure_code) [[unlikely]] {
+  if (r.ec != errc::success && r.ec == detail::not_sure_code) [[unlikely]] {
     return detail::decode_exact(in.data(), in.size(), out, v, opts);
   }
   return r;
@@ -846,13 +1083,14 @@ MQTTWIRE_ALWAYS_INLINE constexpr decode_result decode_into(bytes_view in, P& out
 /// where the fault was found; `connack_for(code)` says whether a server answers it with a CONNACK.
 /// The convenient form of decode_into: the same outcome, returned as one value.
 constexpr result<decoded> decode(bytes_view in, protocol_version v = protocol_version::v3_1_1,
-                                 const options& opts = {}) noexcept {
+                                 const options& opts = default_options) noexcept {
   // The placeholder's size is a run-time value on purpose: with constants only, g++ 12 folds
   // the constexpr constructors into one constant and zeroes all 144 bytes of the result first.
   result<decoded> r(std::in_place, std::in_place_type<disconnect>, in.size());
-  const decode_result d = decode_into(in, r->pkt, v, opts);
+  decoded& value = *r;  // taken before the call, so the value's index is not checked again
+  const decode_result d = decode_into(in, value.pkt, v, opts);
   if (d.ec == errc::success) {
-    r->size = d.size;
+    value.size = d.size;
   } else {
     r = error{d.ec, d.size};
   }

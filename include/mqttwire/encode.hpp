@@ -374,11 +374,11 @@ struct packet_is_valid {
 /// dup_with_qos0, missing_packet_id, packet_id_with_qos0, packet_too_large.
 template <packet_struct P>
 constexpr errc validate(const P& p, protocol_version v = protocol_version::v3_1_1,
-                        const options& opts = {}) noexcept {
+                        const options& opts = default_options) noexcept {
   return detail::validate_packet(p, v, opts);
 }
 constexpr errc validate(const packet& p, protocol_version v = protocol_version::v3_1_1,
-                        const options& opts = {}) noexcept {
+                        const options& opts = default_options) noexcept {
   return std::visit([&](const auto& alt) { return detail::validate_packet(alt, v, opts); }, p);
 }
 
@@ -386,13 +386,13 @@ constexpr errc validate(const packet& p, protocol_version v = protocol_version::
 /// (validate()'s code, offset 0): size a buffer with `*encoded_size(p, v)`.
 template <packet_struct P>
 constexpr result<std::size_t> encoded_size(const P& p, protocol_version v = protocol_version::v3_1_1,
-                                           const options& opts = {}) noexcept {
+                                           const options& opts = default_options) noexcept {
   if (const errc e = validate(p, v, opts); e != errc::success) return error{e, 0};
   return detail::packet_size(p);
 }
 constexpr result<std::size_t> encoded_size(const packet& p,
                                            protocol_version v = protocol_version::v3_1_1,
-                                           const options& opts = {}) noexcept {
+                                           const options& opts = default_options) noexcept {
   return std::visit([&](const auto& alt) { return encoded_size(alt, v, opts); }, p);
 }
 
@@ -402,7 +402,7 @@ constexpr result<std::size_t> encoded_size(const packet& p,
 template <packet_struct P>
 constexpr result<std::size_t> encode(const P& p, std::span<char> out,
                                      protocol_version v = protocol_version::v3_1_1,
-                                     const options& opts = {}) noexcept {
+                                     const options& opts = default_options) noexcept {
   if (const errc e = validate(p, v, opts); e != errc::success) return error{e, 0};
   const std::size_t n = detail::packet_size(p);
   if (out.size() < n) return error{errc::buffer_too_small, 0};
@@ -412,7 +412,7 @@ constexpr result<std::size_t> encode(const P& p, std::span<char> out,
 }
 constexpr result<std::size_t> encode(const packet& p, std::span<char> out,
                                      protocol_version v = protocol_version::v3_1_1,
-                                     const options& opts = {}) noexcept {
+                                     const options& opts = default_options) noexcept {
   return std::visit([&](const auto& alt) { return encode(alt, out, v, opts); }, p);
 }
 
@@ -421,7 +421,7 @@ constexpr result<std::size_t> encode(const packet& p, std::span<char> out,
 template <packet_struct P, std::output_iterator<char> Out>
 constexpr encode_to_result<Out> encode_to(const P& p, Out out,
                                           protocol_version v = protocol_version::v3_1_1,
-                                          const options& opts = {}) {
+                                          const options& opts = default_options) {
   if (const errc e = validate(p, v, opts); e != errc::success) return {std::move(out), e};
   detail::iterator_sink<Out> sink{std::move(out)};
   detail::write_packet(sink, p, v);
@@ -430,7 +430,7 @@ constexpr encode_to_result<Out> encode_to(const P& p, Out out,
 template <std::output_iterator<char> Out>
 constexpr encode_to_result<Out> encode_to(const packet& p, Out out,
                                           protocol_version v = protocol_version::v3_1_1,
-                                          const options& opts = {}) {
+                                          const options& opts = default_options) {
   return std::visit([&](const auto& alt) { return encode_to(alt, std::move(out), v, opts); }, p);
 }
 
@@ -464,7 +464,7 @@ struct publish_head {
 /// buffer sequences) without a copy. Same validation and all-or-nothing rule as `encode`.
 constexpr result<publish_head> encode_publish_head(const publish& p, std::span<char> out,
                                                    protocol_version v = protocol_version::v3_1_1,
-                                                   const options& opts = {}) noexcept {
+                                                   const options& opts = default_options) noexcept {
   if (const errc e = validate(p, v, opts); e != errc::success) return error{e, 0};
   const std::size_t total = detail::packet_size(p);
   const std::size_t head = total - p.payload.size();

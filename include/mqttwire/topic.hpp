@@ -20,7 +20,7 @@ namespace mqttwire {
 /// empty_topic_name, string_too_long, invalid_utf8, null_character, control_character,
 /// non_character (the last two only with options::reject_control_characters),
 /// wildcard_in_topic_name.
-constexpr error validate_topic_name(std::string_view name, const options& opts = {}) noexcept {
+constexpr error validate_topic_name(std::string_view name, const options& opts = default_options) noexcept {
   if (name.empty()) return {errc::empty_topic_name, 0};
   if (name.size() > detail::max_string_length) return {errc::string_too_long, 0};
   // One vector pass for the common all-ASCII name; anything else gets the exact checks below.
@@ -43,7 +43,7 @@ constexpr error validate_topic_name(std::string_view name, const options& opts =
 /// ([MQTT-4.7.1-2]). Empty levels are allowed. Returns {success, 0} or the first fault and its
 /// offset. Codes: empty_topic_filter, string_too_long, the UTF-8 codes of validate_topic_name,
 /// misplaced_single_level_wildcard, misplaced_multi_level_wildcard.
-constexpr error validate_topic_filter(std::string_view filter, const options& opts = {}) noexcept {
+constexpr error validate_topic_filter(std::string_view filter, const options& opts = default_options) noexcept {
   if (filter.empty()) return {errc::empty_topic_filter, 0};
   if (filter.size() > detail::max_string_length) return {errc::string_too_long, 0};
   if (!std::is_constant_evaluated() &&
@@ -71,10 +71,10 @@ constexpr error validate_topic_filter(std::string_view filter, const options& op
   return {};
 }
 
-constexpr bool is_valid_topic_name(std::string_view name, const options& opts = {}) noexcept {
+constexpr bool is_valid_topic_name(std::string_view name, const options& opts = default_options) noexcept {
   return validate_topic_name(name, opts).code == errc::success;
 }
-constexpr bool is_valid_topic_filter(std::string_view filter, const options& opts = {}) noexcept {
+constexpr bool is_valid_topic_filter(std::string_view filter, const options& opts = default_options) noexcept {
   return validate_topic_filter(filter, opts).code == errc::success;
 }
 

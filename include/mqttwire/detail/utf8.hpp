@@ -56,16 +56,6 @@ constexpr bool wildcards_fit(std::uint64_t wild, std::uint64_t hash, std::uint64
 }
 
 #ifdef MQTTWIRE_DETAIL_HAVE_SSE2
-// The bytes every string may hold, as two vectors a lane is compared with: a byte below the
-// first (signed, so every non-ASCII byte is below too) or equal to the second is a fault.
-// Without reject_controls: below 1 (U+0000 and non-ASCII; 0 repeats U+0000); with it: below
-// 0x20 (the C0 controls) and DEL. Tables rather than a branch, so both kinds take one path.
-alignas(16) inline constexpr signed char ascii_limits[2][2][16] = {
-    {{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, {}},
-    {{0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20},
-     {0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F}},
-};
-
 // '+' (0x2B) and '#' (0x23) differ only in bit 3, and no other byte becomes 0x2B with it set.
 MQTTWIRE_ALWAYS_INLINE inline __m128i wildcard_lanes(__m128i v) noexcept {
   return _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(0x08)), _mm_set1_epi8(0x2B));
@@ -84,32 +74,112 @@ MQTTWIRE_ALWAYS_INLINE inline __m128i load4(const char* p) noexcept {
   std::memcpy(&v, p, 4);
   return _mm_cvtsi32_si128(v);
 }
-#endif
 
-/// Run time only (SSE2; elsewhere it always answers false). True when the n bytes at p are
-/// plain ASCII that the exact scalar checks accept under `Rule`: bytes 0x01..0x7F, or
-/// 0x20..0x7E with `reject_controls`. It reads the string in vectors (loads that overlap, never
-/// outside [p, p + n): two for 16 to 32 bytes, one below 16), folds every fault of every lane
-/// into the sign bits of one vector and tests them with one movemask, where the scalar loops
-/// take a byte at a time; a filter's wildcards are then checked on bit sets of their positions.
-/// It makes no call, so a decoder can use it without saving registers. False only means "not
-/// sure" (a fault, non-ASCII text, an empty topic, a filter over 32 bytes with a wildcard): the
-/// callers then run the scalar checks, which find the fault and its offset, so results never
-/// differ.
+// How one vector of string bytes is judged, lane by lane, so that many vectors fold into one
+// answer: `key(v)` maps each byte to a value, `fold` combines the keys of several vectors and
+// `faults` gives the lanes that are faults (sign bits).
+//
+// Without reject_controls the faults are U+0000, non-ASCII and for topic names '+' and '#'.
+// The key is the byte itself, or for names min(byte, (byte | 8) ^ 0x2B), which is 0 at '+' and
+// '#' and keeps the sign bit of non-ASCII (0x2B has none): a lane is a fault when its key is 0
+// or has its sign bit set. Keys fold as an OR (sign bits) and an unsigned minimum (zeros), so
+// two or more vectors cost one compare in all.
+//
+// With reject_controls the faults are also the C0 controls and DEL: byte + 1 < 0x21 signed
+// (DEL + 1 wraps to -128, 0xFF + 1 to 0, other non-ASCII bytes stay negative), plus the
+// wildcards of names; the faults of each vector fold as an OR.
+template <ascii_rule Rule, bool Controls>
+struct ascii_lanes;
+
 template <ascii_rule Rule>
-MQTTWIRE_ALWAYS_INLINE inline bool ascii_fast_accept(const char* p, std::size_t n,
-                                                     bool reject_controls) noexcept {
-#ifdef MQTTWIRE_DETAIL_HAVE_SSE2
-  // Lanes this sets are faults wherever they stand (see ascii_limits); for topic names also
-  // '+' and '#'.
-  const signed char(&limits)[2][16] = ascii_limits[reject_controls ? 1 : 0];
-  const __m128i below = _mm_load_si128(reinterpret_cast<const __m128i*>(limits[0]));
-  const __m128i equal = _mm_load_si128(reinterpret_cast<const __m128i*>(limits[1]));
-  const auto faults = [below, equal](__m128i v) noexcept {
-    __m128i f = _mm_or_si128(_mm_cmpgt_epi8(below, v), _mm_cmpeq_epi8(v, equal));
+struct ascii_lanes<Rule, false> {
+  struct folded {
+    __m128i sign;
+    __m128i least;
+  };
+  MQTTWIRE_ALWAYS_INLINE static __m128i key(__m128i v) noexcept {
+    if constexpr (Rule == ascii_rule::topic_name) {
+      const __m128i w = _mm_xor_si128(_mm_or_si128(v, _mm_set1_epi8(0x08)), _mm_set1_epi8(0x2B));
+      return _mm_min_epu8(v, w);
+    } else {
+      return v;
+    }
+  }
+  MQTTWIRE_ALWAYS_INLINE static folded first(__m128i k) noexcept { return {k, k}; }
+  MQTTWIRE_ALWAYS_INLINE static folded fold(folded f, __m128i k) noexcept {
+    return {_mm_or_si128(f.sign, k), _mm_min_epu8(f.least, k)};
+  }
+  MQTTWIRE_ALWAYS_INLINE static unsigned faults(folded f) noexcept {
+    return lane_bits(_mm_or_si128(f.sign, _mm_cmpeq_epi8(f.least, _mm_setzero_si128())));
+  }
+};
+
+template <ascii_rule Rule>
+struct ascii_lanes<Rule, true> {
+  using folded = __m128i;
+  MQTTWIRE_ALWAYS_INLINE static __m128i key(__m128i v) noexcept {
+    __m128i f = _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8(1)), _mm_set1_epi8(0x21));
     if constexpr (Rule == ascii_rule::topic_name) f = _mm_or_si128(f, wildcard_lanes(v));
     return f;
-  };
+  }
+  MQTTWIRE_ALWAYS_INLINE static folded first(__m128i k) noexcept { return k; }
+  MQTTWIRE_ALWAYS_INLINE static folded fold(folded f, __m128i k) noexcept {
+    return _mm_or_si128(f, k);
+  }
+  MQTTWIRE_ALWAYS_INLINE static unsigned faults(folded f) noexcept { return lane_bits(f); }
+};
+
+// The string and topic-name check of several strings with one test at the end (a CONNECT has
+// three): each add() folds a string's keys into the state, ok() is the one movemask. Every lane
+// holds a byte of the string: short strings repeat bytes to fill the vector. Precondition of
+// add<topic_name>: n >= 1 (an empty name is the caller's to refuse).
+template <bool Controls>
+class ascii_batch {
+ public:
+  template <ascii_rule Rule>
+  MQTTWIRE_ALWAYS_INLINE void add(const char* p, std::size_t n) noexcept {
+    static_assert(Rule != ascii_rule::topic_filter, "filters need their positions");
+    using lanes = ascii_lanes<Rule, Controls>;
+    if (n >= 16) {
+      fold(lanes::key(load16(p)));
+      fold(lanes::key(load16(p + n - 16)));
+      for (std::size_t i = 16; i + 16 < n; i += 16) fold(lanes::key(load16(p + i)));
+    } else if (n >= 8) {  // bytes 0..7 and n-8..n-1
+      fold(lanes::key(_mm_unpacklo_epi64(load8(p), load8(p + n - 8))));
+    } else if (n >= 4) {  // bytes 0..3 and n-4..n-1, twice
+      const __m128i v = _mm_unpacklo_epi32(load4(p), load4(p + n - 4));
+      fold(lanes::key(_mm_unpacklo_epi64(v, v)));
+    } else if (n > 0) {  // bytes 0, n/2, n-1 and 0 again, four times
+      const unsigned first = u8(p[0]);
+      const unsigned bytes = first | (unsigned{u8(p[n / 2])} << 8) |
+                             (unsigned{u8(p[n - 1])} << 16) | (first << 24);
+      fold(lanes::key(_mm_set1_epi32(static_cast<std::int32_t>(bytes))));
+    }
+  }
+  MQTTWIRE_ALWAYS_INLINE bool ok() const noexcept {
+    return !started_ || ascii_lanes<ascii_rule::string, Controls>::faults(state_) == 0;
+  }
+
+ private:
+  using folded = typename ascii_lanes<ascii_rule::string, Controls>::folded;
+  MQTTWIRE_ALWAYS_INLINE void fold(__m128i key) noexcept {
+    using lanes = ascii_lanes<ascii_rule::string, Controls>;
+    state_ = started_ ? lanes::fold(state_, key) : lanes::first(key);
+    started_ = true;
+  }
+  folded state_{};
+  bool started_ = false;
+};
+
+template <ascii_rule Rule, bool Controls>
+MQTTWIRE_ALWAYS_INLINE inline bool ascii_accept_sse2(const char* p, std::size_t n) noexcept {
+  if constexpr (Rule != ascii_rule::topic_filter) {
+    if (n == 0) return Rule == ascii_rule::string;  // an empty topic is the callers' own fault
+    ascii_batch<Controls> batch;
+    batch.template add<Rule>(p, n);
+    return batch.ok();
+  }
+  using lanes = ascii_lanes<Rule, Controls>;
   // A filter's wildcards, for strings gathered into `a` and `b`: `pos(mask_a, mask_b)` turns
   // lane masks into position masks (bit i = byte i).
   const auto wildcards_ok = [n](__m128i a, __m128i b, unsigned valid, auto pos) noexcept {
@@ -129,16 +199,16 @@ MQTTWIRE_ALWAYS_INLINE inline bool ascii_fast_accept(const char* p, std::size_t 
     // bytes 0..15 in a, bytes n-16..n-1 in b, and the 16-byte blocks between them
     const __m128i a = load16(p);
     const __m128i b = load16(p + n - 16);
-    __m128i f = _mm_or_si128(faults(a), faults(b));
+    auto f = lanes::fold(lanes::first(lanes::key(a)), lanes::key(b));
     __m128i wild = _mm_setzero_si128();
     for (std::size_t i = 16; i + 16 < n; i += 16) {
       const __m128i v = load16(p + i);
-      f = _mm_or_si128(f, faults(v));
+      f = lanes::fold(f, lanes::key(v));
       if constexpr (Rule == ascii_rule::topic_filter) wild = _mm_or_si128(wild, wildcard_lanes(v));
     }
-    if (lane_bits(f) != 0) return false;
+    if (lanes::faults(f) != 0) return false;
     if constexpr (Rule == ascii_rule::topic_filter) {
-      if (n > 32) {
+      if (n > 32) {  // wildcards in a long filter: not sure (the scalar check places them)
         wild = _mm_or_si128(wild, _mm_or_si128(wildcard_lanes(a), wildcard_lanes(b)));
         return lane_bits(wild) == 0;
       }
@@ -165,7 +235,7 @@ MQTTWIRE_ALWAYS_INLINE inline bool ascii_fast_accept(const char* p, std::size_t 
   } else {
     return Rule == ascii_rule::string;  // an empty topic is the callers' own fault
   }
-  if ((lane_bits(faults(v)) & valid) != 0) return false;
+  if ((lanes::faults(lanes::first(lanes::key(v))) & valid) != 0) return false;
   if constexpr (Rule == ascii_rule::topic_filter) {
     if (n >= 8) {
       return wildcards_ok(v, v, valid, [n](unsigned m, unsigned) {
@@ -183,6 +253,24 @@ MQTTWIRE_ALWAYS_INLINE inline bool ascii_fast_accept(const char* p, std::size_t 
     });
   }
   return true;
+}
+#endif
+
+/// Run time only (SSE2; elsewhere it always answers false). True when the n bytes at p are
+/// plain ASCII that the exact scalar checks accept under `Rule`: bytes 0x01..0x7F, or
+/// 0x20..0x7E with `reject_controls`. It reads the string in vectors (loads that overlap, never
+/// outside [p, p + n): two for 16 to 32 bytes, one below 16), folds the faults of every lane
+/// into one vector and tests it with one movemask, where the scalar loops take a byte at a time;
+/// a filter's wildcards are then checked on bit sets of their positions. It makes no call, so
+/// a decoder can use it without saving registers. False only means "not sure" (a fault,
+/// non-ASCII text, an empty topic, a filter over 32 bytes with a wildcard): the callers then run
+/// the scalar checks, which find the fault and its offset, so results never differ.
+template <ascii_rule Rule>
+MQTTWIRE_ALWAYS_INLINE inline bool ascii_fast_accept(const char* p, std::size_t n,
+                                                     bool reject_controls) noexcept {
+#ifdef MQTTWIRE_DETAIL_HAVE_SSE2
+  if (reject_controls) [[unlikely]] return ascii_accept_sse2<Rule, true>(p, n);
+  return ascii_accept_sse2<Rule, false>(p, n);
 #else
   static_cast<void>(p);
   static_cast<void>(n);
