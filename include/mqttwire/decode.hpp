@@ -278,7 +278,15 @@ MQTTWIRE_ALWAYS_INLINE constexpr void put(packet& out, Fill&& fill) noexcept {
 }
 template <packet_struct P, class Fill>
 MQTTWIRE_ALWAYS_INLINE constexpr void put(P& out, Fill&& fill) noexcept {
-  fill(out);
+  if (std::is_constant_evaluated()) {
+    // clang 14 treats an optional that reset() disengaged as holding an uninitialised value,
+    // which it then refuses to copy; a fresh struct has none.
+    P p{};
+    fill(p);
+    out = p;
+  } else {
+    fill(out);
+  }
 }
 // The same with every member given in order, for the large CONNECT: the struct is built in
 // place from them. (Value-initialising it first, as emplace<P>() does, becomes a 30-step
@@ -559,12 +567,9 @@ constexpr decode_result decode_subscribe(const char* in, std::size_t begin, std:
   }
   // [MQTT-3.8.3-3]; 3.1 does not say, and mosquitto accepts an empty list from a 3.1 client.
   if (strict && pos == list_at) return {errc::empty_subscription_list, list_at};
-  put<subscribe>(out, [&](subscribe& s) {
-    s.packet_id = id;
-    s.dup = dup_of(first, v);
-    s.subscriptions =
-        wire_list<subscription>::from_wire(std::string_view(in + list_at, end - list_at));
-  });
+  put_members<subscribe>(
+      out, id, dup_of(first, v),
+      wire_list<subscription>::from_wire(std::string_view(in + list_at, end - list_at)));
   return {errc::success, end};
 }
 
@@ -581,11 +586,8 @@ constexpr decode_result decode_suback(const char* in, std::size_t begin, std::si
     const bool failure = code == suback_code::failure && v == protocol_version::v3_1_1;
     if (!granted && !failure) return {errc::invalid_suback_return_code, pos};
   }
-  put<suback>(out, [&](suback& s) {
-    s.packet_id = id;
-    s.return_codes =
-        wire_list<std::uint8_t>::from_wire(std::string_view(in + list_at, end - list_at));
-  });
+  put_members<suback>(
+      out, id, wire_list<std::uint8_t>::from_wire(std::string_view(in + list_at, end - list_at)));
   return {errc::success, end};
 }
 
@@ -608,12 +610,9 @@ constexpr decode_result decode_unsubscribe(const char* in, std::size_t begin, st
   // [MQTT-3.10.3-2]; as for SUBSCRIBE, 3.1 is silent and tolerated unless strict.
   const bool strict = v == protocol_version::v3_1_1 || opts.strict_3_1;
   if (strict && pos == list_at) return {errc::empty_unsubscribe_list, list_at};
-  put<unsubscribe>(out, [&](unsubscribe& u) {
-    u.packet_id = id;
-    u.dup = dup_of(first, v);
-    u.topic_filters =
-        wire_list<std::string_view>::from_wire(std::string_view(in + list_at, end - list_at));
-  });
+  put_members<unsubscribe>(
+      out, id, dup_of(first, v),
+      wire_list<std::string_view>::from_wire(std::string_view(in + list_at, end - list_at)));
   return {errc::success, end};
 }
 
@@ -870,17 +869,9 @@ MQTTWIRE_ALWAYS_INLINE inline decode_result fast_filter_list(const char* in, con
   } while (p != e);
   const std::string_view wire(list, static_cast<std::size_t>(e - list));
   if constexpr (WithQos) {
-    put<subscribe>(out, [&](subscribe& s) {
-      s.packet_id = id;
-      s.dup = false;
-      s.subscriptions = wire_list<subscription>::from_wire(wire);
-    });
+    put_members<subscribe>(out, id, false, wire_list<subscription>::from_wire(wire));
   } else {
-    put<unsubscribe>(out, [&](unsubscribe& u) {
-      u.packet_id = id;
-      u.dup = false;
-      u.topic_filters = wire_list<std::string_view>::from_wire(wire);
-    });
+    put_members<unsubscribe>(out, id, false, wire_list<std::string_view>::from_wire(wire));
   }
   return {errc::success, static_cast<std::size_t>(e - in)};
 }
@@ -897,11 +888,9 @@ MQTTWIRE_ALWAYS_INLINE inline decode_result fast_suback(const char* in, const ch
     const unsigned code = u8(*c);
     if (code > 2 && !(code == suback_code::failure && failure_allowed)) return not_sure();
   }
-  put<suback>(out, [&](suback& s) {
-    s.packet_id = id;
-    s.return_codes =
-        wire_list<std::uint8_t>::from_wire(std::string_view(list, static_cast<std::size_t>(e - list)));
-  });
+  put_members<suback>(out, id,
+                      wire_list<std::uint8_t>::from_wire(
+                          std::string_view(list, static_cast<std::size_t>(e - list))));
   return {errc::success, static_cast<std::size_t>(e - in)};
 }
 

@@ -43,16 +43,18 @@ enum class ascii_rule {
   topic_filter,  ///< a '+' that is not a whole level, a '#' that is not the whole last level
 };
 
-// [MQTT-4.7.1-2], [MQTT-4.7.1-3], as validate_topic_filter applies them, on bit sets of a
-// filter of n <= 32 bytes (bit i = byte i): `wild` has the '+' and '#' bytes, `hash` the '#'
-// bytes, `slash` the '/' bytes. Every wildcard starts a level, every '+' also ends one, and a
-// '#' is the last byte.
-constexpr bool wildcards_fit(std::uint64_t wild, std::uint64_t hash, std::uint64_t slash,
-                             std::size_t n) noexcept {
-  const std::uint64_t last = std::uint64_t{1} << (n - 1);
-  const std::uint64_t starts = (slash << 1) | 1u;
-  const std::uint64_t ends = (slash >> 1) | last;
-  return (wild & ~starts) == 0 && (wild & ~hash & ~ends) == 0 && (hash & ~last) == 0;
+// [MQTT-4.7.1-2], [MQTT-4.7.1-3], as validate_topic_filter applies them, for the wildcards at
+// bytes base + k of the n bytes at p, for the bits k of `wild`: each starts a level, a '+' also
+// ends one and a '#' is the last byte. Wildcards are few, so they are looked at one by one.
+MQTTWIRE_ALWAYS_INLINE inline bool wildcards_fit(const char* p, std::size_t n, std::uint64_t wild,
+                                                 std::size_t base) noexcept {
+  for (; wild != 0; wild &= wild - 1) {
+    const std::size_t i = base + static_cast<std::size_t>(std::countr_zero(wild));
+    if (i != 0 && p[i - 1] != '/') return false;
+    const bool last = i + 1 == n;
+    if (p[i] == '#' ? !last : !(last || p[i + 1] == '/')) return false;
+  }
+  return true;
 }
 
 #ifdef MQTTWIRE_DETAIL_HAVE_SSE2
@@ -171,6 +173,22 @@ class ascii_batch {
   bool started_ = false;
 };
 
+// A topic filter of more than 32 bytes: 16-byte blocks, the last one overlapping the one before,
+// and the wildcards of each block by position.
+template <bool Controls>
+MQTTWIRE_NOINLINE bool ascii_filter_accept_long(const char* p, std::size_t n) noexcept {
+  using lanes = ascii_lanes<ascii_rule::string, Controls>;
+  auto f = lanes::first(lanes::key(load16(p + n - 16)));
+  for (std::size_t i = 0; i + 16 < n; i += 16) f = lanes::fold(f, lanes::key(load16(p + i)));
+  if (lanes::faults(f) != 0) return false;
+  for (std::size_t i = 0;; i += 16) {
+    const std::size_t at = i + 16 < n ? i : n - 16;
+    const unsigned w = lane_bits(wildcard_lanes(load16(p + at)));
+    if (w != 0 && !wildcards_fit(p, n, w, at)) return false;
+    if (at == n - 16) return true;
+  }
+}
+
 template <ascii_rule Rule, bool Controls>
 MQTTWIRE_ALWAYS_INLINE inline bool ascii_accept_sse2(const char* p, std::size_t n) noexcept {
   if constexpr (Rule != ascii_rule::topic_filter) {
@@ -178,81 +196,42 @@ MQTTWIRE_ALWAYS_INLINE inline bool ascii_accept_sse2(const char* p, std::size_t 
     ascii_batch<Controls> batch;
     batch.template add<Rule>(p, n);
     return batch.ok();
-  }
-  using lanes = ascii_lanes<Rule, Controls>;
-  // A filter's wildcards, for strings gathered into `a` and `b`: `pos(mask_a, mask_b)` turns
-  // lane masks into position masks (bit i = byte i).
-  const auto wildcards_ok = [n](__m128i a, __m128i b, unsigned valid, auto pos) noexcept {
-    const unsigned wa = lane_bits(wildcard_lanes(a)) & valid;
-    const unsigned wb = lane_bits(wildcard_lanes(b)) & valid;
-    if ((wa | wb) == 0) return true;
-    const __m128i slash = _mm_set1_epi8('/');
-    const __m128i hash = _mm_set1_epi8('#');
-    return wildcards_fit(pos(wa, wb),
-                         pos(lane_bits(_mm_cmpeq_epi8(a, hash)) & valid,
-                             lane_bits(_mm_cmpeq_epi8(b, hash)) & valid),
-                         pos(lane_bits(_mm_cmpeq_epi8(a, slash)) & valid,
-                             lane_bits(_mm_cmpeq_epi8(b, slash)) & valid),
-                         n);
-  };
-  if (n >= 16) {
-    // bytes 0..15 in a, bytes n-16..n-1 in b, and the 16-byte blocks between them
-    const __m128i a = load16(p);
-    const __m128i b = load16(p + n - 16);
-    auto f = lanes::fold(lanes::first(lanes::key(a)), lanes::key(b));
-    __m128i wild = _mm_setzero_si128();
-    for (std::size_t i = 16; i + 16 < n; i += 16) {
-      const __m128i v = load16(p + i);
-      f = lanes::fold(f, lanes::key(v));
-      if constexpr (Rule == ascii_rule::topic_filter) wild = _mm_or_si128(wild, wildcard_lanes(v));
-    }
-    if (lanes::faults(f) != 0) return false;
-    if constexpr (Rule == ascii_rule::topic_filter) {
-      if (n > 32) {  // wildcards in a long filter: not sure (the scalar check places them)
-        wild = _mm_or_si128(wild, _mm_or_si128(wildcard_lanes(a), wildcard_lanes(b)));
-        return lane_bits(wild) == 0;
-      }
-      return wildcards_ok(a, b, 0xFFFFu, [n](unsigned ma, unsigned mb) {
-        return std::uint64_t{ma} | (std::uint64_t{mb} << (n - 16));
-      });
-    }
-    return true;
-  }
-  // Below 16 bytes, one vector and the lanes in `valid`.
-  __m128i v;
-  unsigned valid;
-  if (n >= 8) {  // bytes 0..7 in lanes 0..7, bytes n-8..n-1 in lanes 8..15
-    v = _mm_unpacklo_epi64(load8(p), load8(p + n - 8));
-    valid = 0xFFFFu;
-  } else if (n >= 4) {  // bytes 0..3 in lanes 0..3, bytes n-4..n-1 in lanes 4..7
-    v = _mm_unpacklo_epi32(load4(p), load4(p + n - 4));
-    valid = 0x00FFu;
-  } else if (n > 0) {  // bytes 0, n/2 and n-1 in lanes 0..2 (together they are every byte)
-    v = _mm_cvtsi32_si128(static_cast<std::int32_t>(unsigned{u8(p[0])} |
-                                                    (unsigned{u8(p[n / 2])} << 8) |
-                                                    (unsigned{u8(p[n - 1])} << 16)));
-    valid = 0x0007u;
   } else {
-    return Rule == ascii_rule::string;  // an empty topic is the callers' own fault
-  }
-  if ((lanes::faults(lanes::first(lanes::key(v))) & valid) != 0) return false;
-  if constexpr (Rule == ascii_rule::topic_filter) {
-    if (n >= 8) {
-      return wildcards_ok(v, v, valid, [n](unsigned m, unsigned) {
-        return std::uint64_t{m & 0xFFu} | (std::uint64_t{m >> 8} << (n - 8));
-      });
+    // A filter: the string check, then its wildcards by position (lane k of a vector loaded at
+    // p + base is byte base + k).
+    using lanes = ascii_lanes<ascii_rule::string, Controls>;
+    const auto wild_bits = [](__m128i v) noexcept { return lane_bits(wildcard_lanes(v)); };
+    if (n > 32) return ascii_filter_accept_long<Controls>(p, n);  // a tail call: rare
+    if (n >= 16) {  // bytes 0..15 in a, bytes n-16..n-1 in b
+      const __m128i a = load16(p);
+      const __m128i b = load16(p + n - 16);
+      if (lanes::faults(lanes::fold(lanes::first(lanes::key(a)), lanes::key(b))) != 0) return false;
+      const unsigned wa = wild_bits(a);
+      const unsigned wb = wild_bits(b);
+      return (wa | wb) == 0 || wildcards_fit(p, n, wa | (std::uint64_t{wb} << (n - 16)), 0);
     }
-    if (n >= 4) {
-      return wildcards_ok(v, v, valid, [n](unsigned m, unsigned) {
-        return std::uint64_t{m & 0xFu} | (std::uint64_t{(m >> 4) & 0xFu} << (n - 4));
-      });
+    if (n >= 8) {  // bytes 0..7 in lanes 0..7, bytes n-8..n-1 in lanes 8..15
+      const __m128i v = _mm_unpacklo_epi64(load8(p), load8(p + n - 8));
+      if (lanes::faults(lanes::first(lanes::key(v))) != 0) return false;
+      const unsigned w = wild_bits(v);
+      return w == 0 || wildcards_fit(p, n, (w & 0xFFu) | (std::uint64_t{w >> 8} << (n - 8)), 0);
     }
-    return wildcards_ok(v, v, valid, [n](unsigned m, unsigned) {
-      return std::uint64_t{m & 1u} | (std::uint64_t{(m >> 1) & 1u} << (n / 2)) |
-             (std::uint64_t{(m >> 2) & 1u} << (n - 1));
-    });
+    if (n >= 4) {  // bytes 0..3 in lanes 0..3, bytes n-4..n-1 in lanes 4..7; 8..15 unused
+      const __m128i v = _mm_unpacklo_epi32(load4(p), load4(p + n - 4));
+      if ((lanes::faults(lanes::first(lanes::key(v))) & 0xFFu) != 0) return false;
+      const unsigned w = wild_bits(v) & 0xFFu;
+      return w == 0 || wildcards_fit(p, n, (w & 0xFu) | (std::uint64_t{w >> 4} << (n - 4)), 0);
+    }
+    // 1..3 bytes: one at a time (an empty filter is the callers' own fault).
+    if (n == 0) return false;
+    unsigned w = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const unsigned c = u8(p[i]);
+      if (Controls ? (c < 0x20u || c >= 0x7Fu) : (c == 0 || c >= 0x80u)) return false;
+      if (c == '+' || c == '#') w |= 1u << i;
+    }
+    return w == 0 || wildcards_fit(p, n, w, 0);
   }
-  return true;
 }
 #endif
 
