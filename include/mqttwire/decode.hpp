@@ -293,25 +293,29 @@ MQTTWIRE_ALWAYS_INLINE constexpr void put(P& out, Fill&& fill) noexcept {
 // `rep stos` in g++ 12, and copying a built one a 30-step `rep movs`.) g++ builds an aggregate
 // from parentheses (P0960) inside emplace; elsewhere the members are assigned.
 template <packet_struct P, class... Members>
-MQTTWIRE_ALWAYS_INLINE constexpr void put_members(packet& out, Members&&... members) noexcept {
+MQTTWIRE_ALWAYS_INLINE constexpr P& put_members(packet& out, Members&&... members) noexcept {
   if (std::is_constant_evaluated()) {
     out = packet(std::in_place_type<P>, P{std::forward<Members>(members)...});
+    return std::get<P>(out);
   } else {
 #if defined(__cpp_aggregate_paren_init)
-    out.template emplace<P>(std::forward<Members>(members)...);
+    return out.template emplace<P>(std::forward<Members>(members)...);
 #else
-    out.template emplace<P>() = P{std::forward<Members>(members)...};
+    P& p = out.template emplace<P>();
+    p = P{std::forward<Members>(members)...};
+    return p;
 #endif
   }
 }
 template <packet_struct P, class... Members>
-MQTTWIRE_ALWAYS_INLINE constexpr void put_members(P& out, Members&&... members) noexcept {
+MQTTWIRE_ALWAYS_INLINE constexpr P& put_members(P& out, Members&&... members) noexcept {
   if (std::is_constant_evaluated()) {
     out = P{std::forward<Members>(members)...};
+    return out;
   } else {
     // P is trivially destructible and has no const member, so a new object may take the old
     // one's place (and the caller's references then name it, [basic.life]/8).
-    ::new (static_cast<void*>(&out)) P{std::forward<Members>(members)...};
+    return *::new (static_cast<void*>(&out)) P{std::forward<Members>(members)...};
   }
 }
 
@@ -758,8 +762,10 @@ MQTTWIRE_ALWAYS_INLINE inline decode_result fast_publish(const char* in, const c
   if (topic_size > static_cast<std::size_t>(e - p) - 2) return not_sure();
   const std::string_view topic(p + 2, topic_size);
   p += 2 + topic_size;
-  ascii_batch<Controls> batch;
-  if (!add_topic_name(batch, topic) || !batch.ok()) return not_sure();
+  if (topic.empty() || topic.size() > 32'767 ||
+      !ascii_batch<Controls>::template of<ascii_rule::topic_name>(topic.data(), topic.size()).ok()) {
+    return not_sure();
+  }
   const unsigned qos = (first >> 1) & 0x03u;
   std::uint16_t id = 0;
   if (qos != 0) {
@@ -784,14 +790,15 @@ constexpr bool connect_flags_usual(unsigned flags, protocol_version v) noexcept 
   if (v == protocol_version::v3_1) return true;
   return will_qos == 0 && (flags & 0x20u) == 0;
 }
+// connect_flags_usual for every flags byte, [3.1.1, 3.1][flags].
 struct connect_flag_table {
-  std::uint64_t bits[2][4]{};  // [3.1.1, 3.1][flags / 64] bit flags % 64
+  bool usual[2][256]{};
 };
 inline constexpr connect_flag_table connect_flags_table = [] {
   connect_flag_table t{};
   for (unsigned f = 0; f < 256; ++f) {
-    if (connect_flags_usual(f, protocol_version::v3_1_1)) t.bits[0][f / 64] |= std::uint64_t{1} << (f % 64);
-    if (connect_flags_usual(f, protocol_version::v3_1)) t.bits[1][f / 64] |= std::uint64_t{1} << (f % 64);
+    t.usual[0][f] = connect_flags_usual(f, protocol_version::v3_1_1);
+    t.usual[1][f] = connect_flags_usual(f, protocol_version::v3_1);
   }
   return t;
 }();
@@ -812,8 +819,7 @@ MQTTWIRE_ALWAYS_INLINE inline decode_result fast_connect(const char* in, const c
     return not_sure();
   }
   const unsigned flags = u8(p[0]);
-  const auto& bits = connect_flags_table.bits[v == protocol_version::v3_1 ? 1 : 0];
-  if (((bits[flags / 64] >> (flags % 64)) & 1u) == 0) return not_sure();
+  if (!connect_flags_table.usual[v == protocol_version::v3_1 ? 1 : 0][flags]) return not_sure();
   const std::uint16_t keep_alive = read_be16(p + 1);
   p += 3;
   ascii_batch<Controls> batch;

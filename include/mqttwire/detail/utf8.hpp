@@ -108,6 +108,10 @@ struct ascii_lanes<Rule, false> {
     }
   }
   MQTTWIRE_ALWAYS_INLINE static folded first(__m128i k) noexcept { return {k, k}; }
+  // No lane a fault: no sign bit, and a minimum that is not 0.
+  MQTTWIRE_ALWAYS_INLINE static folded neutral() noexcept {
+    return {_mm_setzero_si128(), _mm_set1_epi8(-1)};
+  }
   MQTTWIRE_ALWAYS_INLINE static folded fold(folded f, __m128i k) noexcept {
     return {_mm_or_si128(f.sign, k), _mm_min_epu8(f.least, k)};
   }
@@ -125,6 +129,7 @@ struct ascii_lanes<Rule, true> {
     return f;
   }
   MQTTWIRE_ALWAYS_INLINE static folded first(__m128i k) noexcept { return k; }
+  MQTTWIRE_ALWAYS_INLINE static folded neutral() noexcept { return _mm_setzero_si128(); }
   MQTTWIRE_ALWAYS_INLINE static folded fold(folded f, __m128i k) noexcept {
     return _mm_or_si128(f, k);
   }
@@ -138,39 +143,52 @@ struct ascii_lanes<Rule, true> {
 template <bool Controls>
 class ascii_batch {
  public:
+  constexpr ascii_batch() noexcept = default;
+  /// A batch that starts with the string at p (one fold fewer than add() on an empty batch).
+  template <ascii_rule Rule>
+  MQTTWIRE_ALWAYS_INLINE static ascii_batch of(const char* p, std::size_t n) noexcept {
+    ascii_batch batch;
+    batch.template gather<Rule, true>(p, n);
+    return batch;
+  }
   template <ascii_rule Rule>
   MQTTWIRE_ALWAYS_INLINE void add(const char* p, std::size_t n) noexcept {
+    gather<Rule, false>(p, n);
+  }
+  MQTTWIRE_ALWAYS_INLINE bool ok() const noexcept { return lanes::faults(state_) == 0; }
+
+ private:
+  using lanes = ascii_lanes<ascii_rule::string, Controls>;
+  template <ascii_rule Rule, bool Fresh>
+  MQTTWIRE_ALWAYS_INLINE void gather(const char* p, std::size_t n) noexcept {
     static_assert(Rule != ascii_rule::topic_filter, "filters need their positions");
-    using lanes = ascii_lanes<Rule, Controls>;
+    using keys = ascii_lanes<Rule, Controls>;
+    // The first fold of a fresh batch replaces the neutral state.
     if (n >= 16) {
-      fold(lanes::key(load16(p)));
-      fold(lanes::key(load16(p + n - 16)));
-      for (std::size_t i = 16; i + 16 < n; i += 16) fold(lanes::key(load16(p + i)));
+      fold<Fresh>(keys::key(load16(p)));
+      fold<false>(keys::key(load16(p + n - 16)));
+      for (std::size_t i = 16; i + 16 < n; i += 16) fold<false>(keys::key(load16(p + i)));
     } else if (n >= 8) {  // bytes 0..7 and n-8..n-1
-      fold(lanes::key(_mm_unpacklo_epi64(load8(p), load8(p + n - 8))));
+      fold<Fresh>(keys::key(_mm_unpacklo_epi64(load8(p), load8(p + n - 8))));
     } else if (n >= 4) {  // bytes 0..3 and n-4..n-1, twice
       const __m128i v = _mm_unpacklo_epi32(load4(p), load4(p + n - 4));
-      fold(lanes::key(_mm_unpacklo_epi64(v, v)));
+      fold<Fresh>(keys::key(_mm_unpacklo_epi64(v, v)));
     } else if (n > 0) {  // bytes 0, n/2, n-1 and 0 again, four times
       const unsigned first = u8(p[0]);
       const unsigned bytes = first | (unsigned{u8(p[n / 2])} << 8) |
                              (unsigned{u8(p[n - 1])} << 16) | (first << 24);
-      fold(lanes::key(_mm_set1_epi32(static_cast<std::int32_t>(bytes))));
+      fold<Fresh>(keys::key(_mm_set1_epi32(static_cast<std::int32_t>(bytes))));
     }
   }
-  MQTTWIRE_ALWAYS_INLINE bool ok() const noexcept {
-    return !started_ || ascii_lanes<ascii_rule::string, Controls>::faults(state_) == 0;
-  }
-
- private:
-  using folded = typename ascii_lanes<ascii_rule::string, Controls>::folded;
+  template <bool Fresh>
   MQTTWIRE_ALWAYS_INLINE void fold(__m128i key) noexcept {
-    using lanes = ascii_lanes<ascii_rule::string, Controls>;
-    state_ = started_ ? lanes::fold(state_, key) : lanes::first(key);
-    started_ = true;
+    if constexpr (Fresh) {
+      state_ = lanes::first(key);
+    } else {
+      state_ = lanes::fold(state_, key);
+    }
   }
-  folded state_{};
-  bool started_ = false;
+  typename lanes::folded state_ = lanes::neutral();
 };
 
 // A topic filter of more than 32 bytes: 16-byte blocks, the last one overlapping the one before,
@@ -193,9 +211,7 @@ template <ascii_rule Rule, bool Controls>
 MQTTWIRE_ALWAYS_INLINE inline bool ascii_accept_sse2(const char* p, std::size_t n) noexcept {
   if constexpr (Rule != ascii_rule::topic_filter) {
     if (n == 0) return Rule == ascii_rule::string;  // an empty topic is the callers' own fault
-    ascii_batch<Controls> batch;
-    batch.template add<Rule>(p, n);
-    return batch.ok();
+    return ascii_batch<Controls>::template of<Rule>(p, n).ok();
   } else {
     // A filter: the string check, then its wildcards by position (lane k of a vector loaded at
     // p + base is byte base + k).
