@@ -355,7 +355,6 @@ MQTTWIRE_ALWAYS_INLINE constexpr void store_publish(Out& out, unsigned first, st
 // not_sure(), and its caller decodes the packet again with decode_exact, which finds the fault
 // and its offset. So the fast form never decides a fault of its own beyond the ones its code
 // states, makes no call, and keeps nothing alive for a second attempt: few registers to save.
-inline constexpr errc not_sure_code = static_cast<errc>(0xFF);  // never returned to callers
 MQTTWIRE_ALWAYS_INLINE constexpr decode_result not_sure() noexcept { return {not_sure_code, 0}; }
 template <class Out>
 constexpr decode_result decode_exact(const char* in, std::size_t n, Out& out, protocol_version v,
@@ -864,8 +863,9 @@ MQTTWIRE_ALWAYS_INLINE inline decode_result fast_filter_list(const char* in, con
   const char* const list = p;
   do {
     std::string_view filter;
-    if (!take_field(p, e, filter) || filter.empty() || filter.size() > 32'767 ||
-        !ascii_accept_sse2<ascii_rule::topic_filter, Controls>(filter.data(), filter.size())) {
+    // The vector test refuses empty filters and those over 32,767 bytes (the strict 3.1 limit).
+    if (!take_field(p, e, filter) ||
+        !ascii_fast_accept_as<ascii_rule::topic_filter, Controls>(filter.data(), filter.size())) {
       return not_sure();
     }
     if constexpr (WithQos) {

@@ -21,6 +21,10 @@
 
 namespace mqttwire::detail {
 
+/// What a run-time fast check answers when it is not sure (never returned to callers): the
+/// caller starts again with the exact check, which finds the real outcome.
+inline constexpr errc not_sure_code = static_cast<errc>(0xFF);
+
 /// First fault in a string: the code and its byte offset inside the string.
 struct string_fault {
   errc code = errc::success;
@@ -195,6 +199,7 @@ class ascii_batch {
 // and the wildcards of each block by position.
 template <bool Controls>
 MQTTWIRE_NOINLINE bool ascii_filter_accept_long(const char* p, std::size_t n) noexcept {
+  if (n > 32'767) return false;  // left to the exact checks (the strict 3.1 limit)
   using lanes = ascii_lanes<ascii_rule::string, Controls>;
   auto f = lanes::first(lanes::key(load16(p + n - 16)));
   for (std::size_t i = 0; i + 16 < n; i += 16) f = lanes::fold(f, lanes::key(load16(p + i)));
@@ -249,7 +254,32 @@ MQTTWIRE_ALWAYS_INLINE inline bool ascii_accept_sse2(const char* p, std::size_t 
     return w == 0 || wildcards_fit(p, n, w, 0);
   }
 }
+#else
+// Without SSE2 the batch is never sure, and every string takes the exact checks.
+template <bool Controls>
+class ascii_batch {
+ public:
+  template <ascii_rule Rule>
+  static constexpr ascii_batch of(const char*, std::size_t) noexcept {
+    return {};
+  }
+  template <ascii_rule Rule>
+  constexpr void add(const char*, std::size_t) noexcept {}
+  constexpr bool ok() const noexcept { return false; }
+};
 #endif
+
+/// ascii_fast_accept with reject_controls known at compile time (Controls).
+template <ascii_rule Rule, bool Controls>
+MQTTWIRE_ALWAYS_INLINE inline bool ascii_fast_accept_as(const char* p, std::size_t n) noexcept {
+#ifdef MQTTWIRE_DETAIL_HAVE_SSE2
+  return ascii_accept_sse2<Rule, Controls>(p, n);
+#else
+  static_cast<void>(p);
+  static_cast<void>(n);
+  return false;
+#endif
+}
 
 /// Run time only (SSE2; elsewhere it always answers false). True when the n bytes at p are
 /// plain ASCII that the exact scalar checks accept under `Rule`: bytes 0x01..0x7F, or
@@ -258,8 +288,8 @@ MQTTWIRE_ALWAYS_INLINE inline bool ascii_accept_sse2(const char* p, std::size_t 
 /// into one vector and tests it with one movemask, where the scalar loops take a byte at a time;
 /// a filter's wildcards are then checked on bit sets of their positions. It makes no call, so
 /// a decoder can use it without saving registers. False only means "not sure" (a fault,
-/// non-ASCII text, an empty topic, a filter over 32 bytes with a wildcard): the callers then run
-/// the scalar checks, which find the fault and its offset, so results never differ.
+/// non-ASCII text, an empty topic, a topic filter over 32,767 bytes): the callers then run the
+/// scalar checks, which find the fault and its offset, so results never differ.
 template <ascii_rule Rule>
 MQTTWIRE_ALWAYS_INLINE inline bool ascii_fast_accept(const char* p, std::size_t n,
                                                      bool reject_controls) noexcept {
