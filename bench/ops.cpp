@@ -50,6 +50,38 @@ int run_decode(const P& packet, unsigned long n) {
   return 0;
 }
 
+// decode_into a packet the caller owns: the generic fast entry point ({errc, size} back).
+template <class P>
+int run_decode_into(const P& packet, unsigned long n) {
+  const std::vector<char> wire = wire_of(packet);
+  const mqttwire::bytes_view in(wire);
+  mqttwire::packet out;
+  if (!mqttwire::decode_into(in, out)) return 2;
+  for (unsigned long i = 0; i < n; ++i) {
+    clobber();
+    const auto r = mqttwire::decode_into(in, out);
+    escape(&r);
+    escape(&out);
+  }
+  return 0;
+}
+
+// decode_into the packet struct itself: the typed entry point, for a caller that knows the type.
+template <class P>
+int run_decode_typed(const P& packet, unsigned long n) {
+  const std::vector<char> wire = wire_of(packet);
+  const mqttwire::bytes_view in(wire);
+  P out{};
+  if (!mqttwire::decode_into(in, out)) return 2;
+  for (unsigned long i = 0; i < n; ++i) {
+    clobber();
+    const auto r = mqttwire::decode_into(in, out);
+    escape(&r);
+    escape(&out);
+  }
+  return 0;
+}
+
 template <class P>
 int run_memcpy(const P& packet, unsigned long n) {
   const std::vector<char> wire = wire_of(packet);
@@ -146,7 +178,7 @@ int run_framer_bytewise(unsigned long n) {
 #endif
 
 void list() {
-  for (const char* op : {"encode", "decode", "memcpy"}) {
+  for (const char* op : {"encode", "decode", "decode-into", "decode-typed", "memcpy"}) {
     for (const auto name : case_names) std::printf("%s %.*s\n", op, int(name.size()), name.data());
   }
   for (const char* name : {"P1", "P2", "P3"}) std::printf("encode-sg %s\n", name);
@@ -188,6 +220,10 @@ int main(int argc, char** argv) {
     with_case(name, [&](const auto& p) { rc = run_encode(p, n); });
   } else if (op == "decode") {
     with_case(name, [&](const auto& p) { rc = run_decode(p, n); });
+  } else if (op == "decode-into") {
+    with_case(name, [&](const auto& p) { rc = run_decode_into(p, n); });
+  } else if (op == "decode-typed") {
+    with_case(name, [&](const auto& p) { rc = run_decode_typed(p, n); });
   } else if (op == "memcpy") {
     with_case(name, [&](const auto& p) { rc = run_memcpy(p, n); });
   } else if (op == "encode-sg") {

@@ -12,6 +12,12 @@
 //     the documented tolerances listed in allowed_refusal() below;
 //  5. the re-encoded bytes are exactly encoded_size() long and decode to an equal packet;
 //  6. when the input was canonical (see is_canonical), the re-encoded bytes equal the input.
+//  7. every decode entry point agrees exactly (code, offset or size, packet): decode(),
+//     decode_into a packet (fresh, or holding a packet of the same type already), decode_into
+//     the packet struct of the first byte's type (another type gives unexpected_packet_type at
+//     0), and the exact form alone (detail::decode_exact, what constant evaluation runs), under
+//     the defaults, strictest() and a third set of options taken from the input's last byte;
+//     and a failed decode_into leaves the caller's object as it was.
 //     Non-canonical inputs are accepted by design (spec reference section 7/8): a non-minimal
 //     Remaining Length, 3.1 tolerant fixed-header or connect flags, ignored CONNACK bits and
 //     reserved requested-QoS bits. For those only packets are compared (STYLE.md 4.9).
@@ -23,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -155,6 +162,74 @@ void check_round_trip(std::string_view whole, std::string_view wire, packet p, p
   }
 }
 
+// A packet of type P that no decode of a short input produces, to see that decode_into
+// overwrites (or, on failure, keeps) every member.
+template <class P>
+P sentinel() {
+  P p{};
+  if constexpr (requires { p.packet_id = 0x5A5A; }) p.packet_id = 0x5A5A;
+  if constexpr (requires { p.topic = "sentinel"; }) p.topic = "sentinel";
+  if constexpr (requires { p.client_id = "sentinel"; }) {
+    p.client_id = "sentinel";
+    p.username = "u";
+    p.password = "p";
+    p.will = last_will{"t", "m", qos_level::exactly_once, true};
+  }
+  if constexpr (requires { p.dup = true; }) p.dup = true;
+  return p;
+}
+
+const char* compare(const decode_result& got, const result<decoded>& want, const packet& pkt) {
+  if (!want) {
+    if (got.ec != want.code() || got.size != want.error().offset) return "error differs";
+    return nullptr;
+  }
+  if (got.ec != errc::success || got.size != want->size) return "outcome differs";
+  if (!(pkt == want->pkt)) return "packet differs";
+  return nullptr;
+}
+
+// Oracle 7 for one input position, version and options.
+void check_entry_points(std::string_view whole, bytes_view in, protocol_version v,
+                        const options& o) {
+  const result<decoded> want = decode(in, v, o);
+  packet fresh;
+  const char* what = compare(decode_into(in, fresh, v, o), want, fresh);
+  fuzz::expect(what == nullptr, what ? what : "", whole);
+  packet exact;
+  what = compare(detail::decode_exact(in.data(), in.size(), exact, v, o), want, exact);
+  fuzz::expect(what == nullptr, "the exact form and decode() disagree", whole);
+  if (in.empty()) return;
+  const unsigned type = static_cast<unsigned char>(in[0]) >> 4;
+  if (type == 0 || type == 15) return;
+  std::size_t index = type - 1;
+  // Every struct type: the packet's own must agree, any other must be unexpected_packet_type.
+  const auto each = [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (
+        [&] {
+          using P = std::variant_alternative_t<I, packet>;
+          P typed = sentinel<P>();
+          const P before = typed;
+          const decode_result r = decode_into(in, typed, v, o);
+          if (I != index) {
+            fuzz::expect(r == decode_result{errc::unexpected_packet_type, 0} && typed == before,
+                         "a typed decoder of another type did not refuse", whole);
+            return;
+          }
+          fuzz::expect(compare(r, want, packet(typed)) == nullptr,
+                       "the typed decoder and decode() disagree", whole);
+          if (!r) fuzz::expect(typed == before, "a failed typed decode changed its struct", whole);
+          packet reused{std::in_place_type<P>, sentinel<P>()};
+          const packet reused_before = reused;
+          fuzz::expect(compare(decode_into(in, reused, v, o), want, reused) == nullptr,
+                       "decode_into a packet of the same type disagrees", whole);
+          if (!want) fuzz::expect(reused == reused_before, "a failed decode changed its packet", whole);
+        }(),
+        ...);
+  };
+  each(std::make_index_sequence<std::variant_size_v<packet>>{});
+}
+
 void run(std::string_view whole, protocol_version v) {
   std::size_t pos = 0;
   // A few packets back to back exercise the "size" result; the limit bounds the work per input.
@@ -163,6 +238,10 @@ void run(std::string_view whole, protocol_version v) {
     const bytes_view in(rest.data(), rest.size());
     const auto lenient = decode(in, v, options{});
     const auto strict = decode(in, v, options::strictest());
+    check_entry_points(whole, in, v, options{});
+    check_entry_points(whole, in, v, options::strictest());
+    check_entry_points(whole, in, v,
+                       fuzz::options_from(whole.empty() ? 0 : static_cast<std::uint8_t>(whole.back())));
     if (strict) {
       fuzz::expect(lenient.has_value(), "strictest accepts what the defaults reject", whole);
       fuzz::expect(strict->size == lenient->size && strict->pkt == lenient->pkt,

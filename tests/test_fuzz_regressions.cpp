@@ -5,6 +5,7 @@
 #include <mqttwire/mqttwire.hpp>
 
 #include <array>
+#include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -75,4 +76,31 @@ TEST_CASE("fuzz oracle: a 3.1 CONNECT missing its flagged user name re-encodes w
   REQUIRE(again);
   CHECK(again->pkt == d->pkt);
   CHECK(std::string_view(buf.data(), *n) != wire);  // non-canonical input: packets compared
+}
+
+// fuzz/regressions/fuzz_decode/connect-reserved-flag-with-will: the fast form's table of connect
+// flags took a will before the reserved bit, so a 3.1.1 CONNECT with both (flags 0xF5) decoded
+// although [MQTT-3.1.2-3] refuses it.
+TEST_CASE("fuzz regression: the reserved connect flag is refused with a will too (3.1.1)") {
+  constexpr auto wire =
+      "\x10\x20" "\x00\x04" "MQTT" "\x04" "\xf5" "\x00\x3c" "\x00\x02" "c1" "\x00\x01" "t"
+      "\x00\x01" "m" "\x00\x04" "user" "\x00\x04" "pass"sv;
+  static_assert(wire.size() == 34);
+  for (const protocol_version v : {protocol_version::v3_1_1, protocol_version::v3_1}) {
+    const auto d = decode(wire, v);
+    REQUIRE_FALSE(d);
+    CHECK(d.error() == mqttwire::error{errc::reserved_connect_flag, 9});
+    mqttwire::packet out;
+    CHECK(mqttwire::decode_into(bytes_view(wire.data(), wire.size()), out, v) ==
+          mqttwire::decode_result{errc::reserved_connect_flag, 9});
+  }
+  // The same packet with the reserved bit clear is a valid CONNECT with will, user and password.
+  std::string with_bit_clear(wire);
+  with_bit_clear[9] = '\xf4';
+  const auto ok = decode(std::string_view(with_bit_clear), protocol_version::v3_1_1);
+  REQUIRE(ok);
+  const auto& c = std::get<mqttwire::connect>(ok->pkt);
+  CHECK(c.will == mqttwire::last_will{"t", "m", mqttwire::qos_level::exactly_once, true});
+  CHECK(c.username == "user"sv);
+  CHECK(c.password == "pass"sv);
 }

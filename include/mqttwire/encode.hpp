@@ -3,6 +3,7 @@
 #ifndef MQTTWIRE_ENCODE_HPP
 #define MQTTWIRE_ENCODE_HPP
 
+#include "mqttwire/detail/config.hpp"
 #include "mqttwire/detail/utf8.hpp"
 #include "mqttwire/detail/wire.hpp"
 #include "mqttwire/error.hpp"
@@ -15,37 +16,85 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 
 namespace mqttwire {
 
 namespace detail {
 
-constexpr errc check_encoded_string(std::string_view s, const options& opts) noexcept {
-  if (s.size() > max_string_length) return errc::string_too_long;
+// ---- string checks: the vector ASCII test first, the exact scalar checks when it is not sure ----
+
+// The exact checks, out of line: only text the vector test is not sure of comes here.
+MQTTWIRE_NOINLINE constexpr errc exact_string(std::string_view s, const options& opts) noexcept {
   return check_utf8(s, opts.reject_control_characters).code;
 }
-constexpr errc check_binary(std::string_view s) noexcept {
+MQTTWIRE_NOINLINE constexpr errc exact_topic_name(std::string_view s, const options& opts) noexcept {
+  return validate_topic_name(s, opts).code;
+}
+MQTTWIRE_NOINLINE constexpr errc exact_topic_filter(std::string_view s,
+                                                    const options& opts) noexcept {
+  return validate_topic_filter(s, opts).code;
+}
+
+// Each check in two forms: Fast (run time only) takes what the vector test accepts and answers
+// not_sure_code otherwise, so that the encoder starts again with the exact form (Fast false),
+// which returns the exact code.
+template <bool Fast>
+MQTTWIRE_ALWAYS_INLINE constexpr errc check_encoded_string(std::string_view s,
+                                                           const options& opts) noexcept {
+  if (s.size() > max_string_length) return errc::string_too_long;
+  bool ascii = !std::is_constant_evaluated() &&  // not const: see check_encoded_topic
+                     ascii_fast_accept<ascii_rule::string>(s.data(), s.size(),
+                                                           opts.reject_control_characters);
+  if (ascii) return errc::success;
+  return Fast ? not_sure_code : exact_string(s, opts);
+}
+MQTTWIRE_ALWAYS_INLINE constexpr errc check_binary(std::string_view s) noexcept {
   return s.size() > max_string_length ? errc::string_too_long : errc::success;
 }
-constexpr errc check_encoded_topic_name(std::string_view topic, protocol_version v,
-                                        const options& opts) noexcept {
-  if (const error e = validate_topic_name(topic, opts); e.code != errc::success) return e.code;
-  if (v == protocol_version::v3_1 && opts.strict_3_1 && topic.size() > 32'767) {
-    return errc::topic_too_long;
-  }
-  return errc::success;
+// MQTT 3.1 §2.2 gives 32,767 characters as the topic limit; only the strict 3.1 mode holds to it.
+MQTTWIRE_ALWAYS_INLINE constexpr bool over_3_1_limit(std::size_t size, protocol_version v,
+                                                     const options& opts) noexcept {
+  return size > 32'767 && v == protocol_version::v3_1 && opts.strict_3_1;
 }
-constexpr errc check_encoded_topic_filter(std::string_view filter, protocol_version v,
-                                          const options& opts) noexcept {
-  if (const error e = validate_topic_filter(filter, opts); e.code != errc::success) return e.code;
-  if (v == protocol_version::v3_1 && opts.strict_3_1 && filter.size() > 32'767) {
-    return errc::topic_too_long;
+template <bool Fast, ascii_rule Rule>
+MQTTWIRE_ALWAYS_INLINE constexpr errc check_encoded_topic(std::string_view topic,
+                                                          protocol_version v,
+                                                          const options& opts) noexcept {
+  // validate_topic_name's and validate_topic_filter's order: empty, too long, then the text;
+  // the vector test refuses empty topics, so they too take the exact path. (The vector test
+  // never goes into a `const bool`: the initializer of a const integral local is manifestly
+  // constant-evaluated, so is_constant_evaluated() is true in it even at run time.)
+  if constexpr (Fast) {
+    // Over 32,767 bytes (the strict 3.1 limit, and string_too_long) is left to the exact form.
+    static_cast<void>(v);
+    bool ascii =
+        topic.size() <= 32'767 &&
+        ascii_fast_accept<Rule>(topic.data(), topic.size(), opts.reject_control_characters);
+    return ascii ? errc::success : not_sure_code;
+  } else {
+    const errc e = Rule == ascii_rule::topic_name ? exact_topic_name(topic, opts)
+                                                  : exact_topic_filter(topic, opts);
+    if (e != errc::success) return e;
+    return over_3_1_limit(topic.size(), v, opts) ? errc::topic_too_long : errc::success;
   }
-  return errc::success;
+}
+template <bool Fast>
+MQTTWIRE_ALWAYS_INLINE constexpr errc check_encoded_topic_name(std::string_view topic,
+                                                               protocol_version v,
+                                                               const options& opts) noexcept {
+  return check_encoded_topic<Fast, ascii_rule::topic_name>(topic, v, opts);
+}
+template <bool Fast>
+MQTTWIRE_ALWAYS_INLINE constexpr errc check_encoded_topic_filter(std::string_view filter,
+                                                                 protocol_version v,
+                                                                 const options& opts) noexcept {
+  return check_encoded_topic<Fast, ascii_rule::topic_filter>(filter, v, opts);
 }
 constexpr bool valid_qos(qos_level q) noexcept { return static_cast<unsigned>(q) <= 2; }
 
@@ -54,162 +103,388 @@ constexpr errc check_dup(bool dup, protocol_version v) noexcept {
   return dup && v == protocol_version::v3_1_1 ? errc::dup_not_allowed : errc::success;
 }
 
-// ---- Remaining Length of each packet (precondition: the packet validated) ----
+// ---- one pass per packet: validation with the decoder's strictest rules, and the body size ----
 
-constexpr std::size_t body_size(const connect& c) noexcept {
-  std::size_t n = (c.protocol == protocol_version::v3_1 ? 12 : 10) + 2 + c.client_id.size();
-  if (c.will) n += 4 + c.will->topic.size() + c.will->payload.size();
-  if (c.username) n += 2 + c.username->size();
-  if (c.password) n += 2 + c.password->size();
-  return n;
-}
-constexpr std::size_t body_size(const connack&) noexcept { return 2; }
-constexpr std::size_t body_size(const publish& p) noexcept {
-  return 2 + p.topic.size() + (p.qos != qos_level::at_most_once ? 2 : 0) + p.payload.size();
-}
-template <class Ack>
-  requires requires(const Ack& a) { a.packet_id; }
-constexpr std::size_t body_size(const Ack&) noexcept {
-  return 2;
-}
+// The outcome of checked_body: the first violation, or success and the Remaining Length.
+struct body_check {
+  errc ec = errc::success;
+  std::size_t body = 0;
+};
+
 // List packets: sizes saturate so that an absurd caller list cannot wrap around.
 constexpr std::size_t saturating_add(std::size_t a, std::size_t b) noexcept {
   return a > static_cast<std::size_t>(-1) - b ? static_cast<std::size_t>(-1) : a + b;
 }
-constexpr std::size_t body_size(const subscribe& s) noexcept {
-  std::size_t n = 2;
-  for (const subscription sub : s.subscriptions) n = saturating_add(n, 3 + sub.topic_filter.size());
-  return n;
-}
-constexpr std::size_t body_size(const suback& s) noexcept {
-  return saturating_add(2, s.return_codes.size());
-}
-constexpr std::size_t body_size(const unsubscribe& u) noexcept {
-  std::size_t n = 2;
-  for (const std::string_view filter : u.topic_filters) n = saturating_add(n, 2 + filter.size());
-  return n;
-}
-constexpr std::size_t body_size(const pingreq&) noexcept { return 0; }
-constexpr std::size_t body_size(const pingresp&) noexcept { return 0; }
-constexpr std::size_t body_size(const disconnect&) noexcept { return 0; }
-
-constexpr errc check_body_size(std::size_t n) noexcept {
-  return n > max_remaining_length ? errc::packet_too_large : errc::success;
+constexpr body_check sized(std::size_t body) noexcept {
+  if (body > max_remaining_length) return {errc::packet_too_large, 0};
+  return {errc::success, body};
 }
 
-// Bytes of the whole packet. Precondition: the packet validated (so the body fits a varint).
-template <class P>
-constexpr std::size_t packet_size(const P& p) noexcept {
-  const std::size_t body = body_size(p);
-  return 1 + varint_size(body) + body;
+// CONNECT in the fast form: what is valid under every option set but reject_control_characters
+// (Controls), or not sure.
+template <bool Controls>
+MQTTWIRE_ALWAYS_INLINE inline body_check connect_fast(const connect& c) noexcept {
+  const protocol_version v = c.protocol;
+  if (v != protocol_version::v3_1 && v != protocol_version::v3_1_1) return {not_sure_code, 0};
+  const auto fits = [](std::string_view s) noexcept { return s.size() <= 32'767; };
+  if (!fits(c.client_id)) return {not_sure_code, 0};
+  ascii_batch<Controls> batch =
+      ascii_batch<Controls>::template of<ascii_rule::string>(c.client_id.data(), c.client_id.size());
+  std::size_t n = (v == protocol_version::v3_1 ? 12 : 10) + 2 + c.client_id.size();
+  if (c.will) {
+    const last_will& w = *c.will;
+    if (w.topic.empty() || !fits(w.topic) || !fits(w.payload) || !valid_qos(w.qos)) {
+      return {not_sure_code, 0};
+    }
+    batch.template add<ascii_rule::topic_name>(w.topic.data(), w.topic.size());
+    n += 4 + w.topic.size() + w.payload.size();
+  }
+  if (c.username) {
+    if (!fits(*c.username)) return {not_sure_code, 0};
+    batch.template add<ascii_rule::string>(c.username->data(), c.username->size());
+    n += 2 + c.username->size();
+  }
+  if (c.password) {
+    if (!c.username || !fits(*c.password)) return {not_sure_code, 0};
+    n += 2 + c.password->size();
+  }
+  if (!batch.ok()) return {not_sure_code, 0};
+  return {errc::success, n};
 }
 
-// ---- validation of each packet, with the decoder's strictest rules ----
-
-constexpr errc validate_packet(const connect& c, protocol_version, const options& opts) noexcept {
+template <bool Fast>
+MQTTWIRE_ALWAYS_INLINE constexpr body_check checked_body(const connect& c, protocol_version,
+                                                         const options& opts) noexcept {
+  if constexpr (Fast) {
+    // Every fault is "not sure" here; the three strings go through one vector test.
+    if (opts.reject_control_characters) return connect_fast<true>(c);
+    return connect_fast<false>(c);
+  }
   // CONNECT names its own version; the connection's version does not apply to it.
   const protocol_version v = c.protocol;
   if (v != protocol_version::v3_1 && v != protocol_version::v3_1_1) {
-    return errc::unsupported_protocol_level;
+    return {errc::unsupported_protocol_level, 0};
   }
-  if (const errc e = check_encoded_string(c.client_id, opts); e != errc::success) return e;
+  if (const errc e = check_encoded_string<false>(c.client_id, opts); e != errc::success) {
+    return {e, 0};
+  }
+  std::size_t n = (v == protocol_version::v3_1 ? 12 : 10) + 2 + c.client_id.size();
   if (c.will) {
-    if (const errc e = check_encoded_topic_name(c.will->topic, v, opts); e != errc::success) return e;
-    if (const errc e = check_binary(c.will->payload); e != errc::success) return e;
-    if (!valid_qos(c.will->qos)) return errc::invalid_will_qos;
+    if (const errc e = check_encoded_topic_name<false>(c.will->topic, v, opts);
+        e != errc::success) {
+      return {e, 0};
+    }
+    if (const errc e = check_binary(c.will->payload); e != errc::success) return {e, 0};
+    if (!valid_qos(c.will->qos)) return {errc::invalid_will_qos, 0};
+    n += 4 + c.will->topic.size() + c.will->payload.size();
   }
   if (c.username) {
-    if (const errc e = check_encoded_string(*c.username, opts); e != errc::success) return e;
+    if (const errc e = check_encoded_string<false>(*c.username, opts); e != errc::success) {
+      return {e, 0};
+    }
+    n += 2 + c.username->size();
   }
   if (c.password) {
-    if (!c.username) return errc::password_without_username;  // [MQTT-3.1.2-22]
-    if (const errc e = check_binary(*c.password); e != errc::success) return e;
+    if (!c.username) return {errc::password_without_username, 0};  // [MQTT-3.1.2-22]
+    if (const errc e = check_binary(*c.password); e != errc::success) return {e, 0};
+    n += 2 + c.password->size();
   }
-  return errc::success;
+  return {errc::success, n};  // at most 12 + 6 * (2 + 65,535) bytes: always fits
 }
 
-constexpr errc validate_packet(const connack& c, protocol_version v, const options&) noexcept {
+template <bool Fast>
+MQTTWIRE_ALWAYS_INLINE constexpr body_check checked_body(const connack& c, protocol_version v, const options&) noexcept {
   // Reachable only through a cast: the enumerators are exactly the codes 0..5.
-  if (static_cast<unsigned>(c.return_code) > 5) return errc::invalid_connack_return_code;
+  if (static_cast<unsigned>(c.return_code) > 5) return {errc::invalid_connack_return_code, 0};
   if (c.session_present) {
-    if (v == protocol_version::v3_1) return errc::session_present_in_3_1;
-    if (c.return_code != connect_return_code::accepted) return errc::session_present_with_error;  // [MQTT-3.2.2-4]
+    if (v == protocol_version::v3_1) return {errc::session_present_in_3_1, 0};
+    if (c.return_code != connect_return_code::accepted) {
+      return {errc::session_present_with_error, 0};  // [MQTT-3.2.2-4]
+    }
   }
-  return errc::success;
+  return {errc::success, 2};
 }
 
-constexpr errc validate_packet(const publish& p, protocol_version v, const options& opts) noexcept {
-  if (!valid_qos(p.qos)) return errc::invalid_qos;
+template <bool Fast>
+MQTTWIRE_ALWAYS_INLINE constexpr body_check checked_body(const publish& p, protocol_version v,
+                                                         const options& opts) noexcept {
+  if (!valid_qos(p.qos)) return {errc::invalid_qos, 0};
   const bool qos0 = p.qos == qos_level::at_most_once;
-  if (qos0 && p.dup) return errc::dup_with_qos0;              // [MQTT-3.3.1-2]
-  if (qos0 && p.packet_id) return errc::packet_id_with_qos0;  // [MQTT-2.3.1-5]
-  if (!qos0 && !p.packet_id) return errc::missing_packet_id;  // [MQTT-2.3.1-1]
-  if (!qos0 && *p.packet_id == 0) return errc::packet_id_zero;
-  if (const errc e = check_encoded_topic_name(p.topic, v, opts); e != errc::success) return e;
-  return check_body_size(body_size(p));
+  if (qos0 && p.dup) return {errc::dup_with_qos0, 0};              // [MQTT-3.3.1-2]
+  if (qos0 && p.packet_id) return {errc::packet_id_with_qos0, 0};  // [MQTT-2.3.1-5]
+  if (!qos0 && !p.packet_id) return {errc::missing_packet_id, 0};  // [MQTT-2.3.1-1]
+  if (!qos0 && *p.packet_id == 0) return {errc::packet_id_zero, 0};
+  if (const errc e = check_encoded_topic_name<Fast>(p.topic, v, opts); e != errc::success) return {e, 0};
+  // The topic is at most 65,535 bytes and a view's size below 2^63: the sum cannot wrap.
+  return sized(2 + p.topic.size() + (qos0 ? 0 : 2) + p.payload.size());
 }
 
-template <class Ack>
+template <bool Fast, class Ack>
   requires(std::same_as<Ack, puback> || std::same_as<Ack, pubrec> || std::same_as<Ack, pubcomp> ||
            std::same_as<Ack, unsuback>)
-constexpr errc validate_packet(const Ack& a, protocol_version, const options&) noexcept {
-  return a.packet_id == 0 ? errc::packet_id_zero : errc::success;
+MQTTWIRE_ALWAYS_INLINE constexpr body_check checked_body(const Ack& a, protocol_version,
+                                                         const options&) noexcept {
+  return {a.packet_id == 0 ? errc::packet_id_zero : errc::success, 2};
 }
 
-constexpr errc validate_packet(const pubrel& p, protocol_version v, const options&) noexcept {
-  if (p.packet_id == 0) return errc::packet_id_zero;
-  return check_dup(p.dup, v);
+template <bool Fast>
+MQTTWIRE_ALWAYS_INLINE constexpr body_check checked_body(const pubrel& p, protocol_version v,
+                                                         const options&) noexcept {
+  if (p.packet_id == 0) return {errc::packet_id_zero, 0};
+  return {check_dup(p.dup, v), 2};
 }
 
-constexpr errc validate_packet(const subscribe& s, protocol_version v, const options& opts) noexcept {
-  if (s.packet_id == 0) return errc::packet_id_zero;
-  if (const errc e = check_dup(s.dup, v); e != errc::success) return e;
-  // The encoder holds 3.1 to the 3.1.1 rule too: an empty list is never useful to send.
-  if (s.subscriptions.empty()) return errc::empty_subscription_list;
-  for (const subscription sub : s.subscriptions) {
-    if (const errc e = check_encoded_topic_filter(sub.topic_filter, v, opts); e != errc::success) {
-      return e;
+// A list's elements: the caller's span walked directly, or (a decoded list) through wire_list.
+// `f` is a small struct with an always-inlined call operator rather than a lambda: g++ 12 keeps
+// a lambda with a vector check in it as a call per element. f(item) false stops the walk.
+template <class T, class F>
+MQTTWIRE_ALWAYS_INLINE constexpr void for_each_element(const wire_list<T>& list, F& f) {
+  if (!list.is_wire_view()) {
+    for (const T& item : list.items()) {
+      if (!f(item)) return;
     }
-    if (!valid_qos(sub.qos)) return errc::invalid_requested_qos;
+  } else {
+    for (const T item : list) {
+      if (!f(item)) return;
+    }
   }
-  return check_body_size(body_size(s));
 }
 
-constexpr errc validate_packet(const suback& s, protocol_version v, const options&) noexcept {
-  if (s.packet_id == 0) return errc::packet_id_zero;
-  if (s.return_codes.empty()) return errc::empty_return_code_list;
-  for (const std::uint8_t code : s.return_codes) {
+// The per-element work of the list packets: check and size (checked_body), then write.
+//
+// The fast form (Controls: options::reject_control_characters, fixed for the whole walk) takes
+// a filter only when the vector test accepts it, which also leaves filters over 32,767 bytes to
+// the exact form, and adds the sizes without saturating: a process has at most 2^48 bytes of
+// address space, so a list has fewer than 2^44 elements of at most 32,770 bytes each, and the
+// sum stays below 2^60; it is compared with the largest Remaining Length once, at the end.
+template <bool Fast, bool Controls>
+struct check_subscriptions {
+  protocol_version v;
+  const options& opts;
+  std::size_t n = 2;
+  errc fault = errc::success;
+  MQTTWIRE_ALWAYS_INLINE constexpr bool operator()(const subscription& sub) noexcept {
+    if constexpr (Fast) {
+      if (!ascii_fast_accept_as<ascii_rule::topic_filter, Controls>(sub.topic_filter.data(),
+                                                                    sub.topic_filter.size())) {
+        fault = not_sure_code;
+      } else if (!valid_qos(sub.qos)) {
+        fault = errc::invalid_requested_qos;
+      }
+      n += 3 + sub.topic_filter.size();
+    } else {
+      fault = check_encoded_topic_filter<false>(sub.topic_filter, v, opts);
+      if (fault == errc::success && !valid_qos(sub.qos)) fault = errc::invalid_requested_qos;
+      n = saturating_add(n, 3 + sub.topic_filter.size());
+    }
+    return fault == errc::success;
+  }
+};
+template <bool Fast, bool Controls>
+struct check_filters {
+  protocol_version v;
+  const options& opts;
+  std::size_t n = 2;
+  errc fault = errc::success;
+  MQTTWIRE_ALWAYS_INLINE constexpr bool operator()(std::string_view filter) noexcept {
+    if constexpr (Fast) {
+      if (!ascii_fast_accept_as<ascii_rule::topic_filter, Controls>(filter.data(), filter.size())) {
+        fault = not_sure_code;
+      }
+      n += 2 + filter.size();
+    } else {
+      fault = check_encoded_topic_filter<false>(filter, v, opts);
+      n = saturating_add(n, 2 + filter.size());
+    }
+    return fault == errc::success;
+  }
+};
+// One walk of a list with the checker C; the fast form picks its Controls once.
+template <class T, class C>
+MQTTWIRE_ALWAYS_INLINE constexpr body_check walk_list(const wire_list<T>& list, C check) noexcept {
+  for_each_element(list, check);
+  if (check.fault != errc::success) return {check.fault, 0};
+  return sized(check.n);
+}
+template <template <bool, bool> class Check, bool Fast, class T>
+MQTTWIRE_ALWAYS_INLINE constexpr body_check check_list(const wire_list<T>& list, protocol_version v,
+                                                       const options& opts) noexcept {
+  if constexpr (Fast) {
+    if (opts.reject_control_characters) return walk_list(list, Check<true, true>{v, opts});
+    return walk_list(list, Check<true, false>{v, opts});
+  } else {
+    return walk_list(list, Check<false, false>{v, opts});
+  }
+}
+struct check_return_codes {
+  protocol_version v;
+  std::size_t n = 2;
+  errc fault = errc::success;
+  MQTTWIRE_ALWAYS_INLINE constexpr bool operator()(std::uint8_t code) noexcept {
     const bool failure = code == suback_code::failure && v == protocol_version::v3_1_1;
-    if (code > 2 && !failure) return errc::invalid_suback_return_code;
+    if (code > 2 && !failure) fault = errc::invalid_suback_return_code;
+    n = saturating_add(n, 1);
+    return fault == errc::success;
   }
-  return check_body_size(body_size(s));
+};
+template <class Sink>
+struct write_subscriptions {
+  Sink& sink;
+  MQTTWIRE_ALWAYS_INLINE constexpr bool operator()(const subscription& sub) {
+    put_prefixed(sink, sub.topic_filter);
+    sink.byte(static_cast<unsigned>(sub.qos));
+    return true;
+  }
+};
+template <class Sink>
+struct write_filters {
+  Sink& sink;
+  MQTTWIRE_ALWAYS_INLINE constexpr bool operator()(std::string_view filter) {
+    put_prefixed(sink, filter);
+    return true;
+  }
+};
+template <class Sink>
+struct write_return_codes {
+  Sink& sink;
+  MQTTWIRE_ALWAYS_INLINE constexpr bool operator()(std::uint8_t code) {
+    sink.byte(code);
+    return true;
+  }
+};
+
+template <bool Fast>
+MQTTWIRE_ALWAYS_INLINE constexpr body_check checked_body(const subscribe& s, protocol_version v,
+                                  const options& opts) noexcept {
+  if (s.packet_id == 0) return {errc::packet_id_zero, 0};
+  if (const errc e = check_dup(s.dup, v); e != errc::success) return {e, 0};
+  // The encoder holds 3.1 to the 3.1.1 rule too: an empty list is never useful to send.
+  if (s.subscriptions.empty()) return {errc::empty_subscription_list, 0};
+  return check_list<check_subscriptions, Fast>(s.subscriptions, v, opts);
 }
 
-constexpr errc validate_packet(const unsubscribe& u, protocol_version v,
-                               const options& opts) noexcept {
-  if (u.packet_id == 0) return errc::packet_id_zero;
-  if (const errc e = check_dup(u.dup, v); e != errc::success) return e;
-  if (u.topic_filters.empty()) return errc::empty_unsubscribe_list;
-  for (const std::string_view filter : u.topic_filters) {
-    if (const errc e = check_encoded_topic_filter(filter, v, opts); e != errc::success) return e;
-  }
-  return check_body_size(body_size(u));
+template <bool Fast>
+MQTTWIRE_ALWAYS_INLINE constexpr body_check checked_body(const suback& s, protocol_version v, const options&) noexcept {
+  if (s.packet_id == 0) return {errc::packet_id_zero, 0};
+  if (s.return_codes.empty()) return {errc::empty_return_code_list, 0};
+  check_return_codes check{v};
+  for_each_element(s.return_codes, check);
+  if (check.fault != errc::success) return {check.fault, 0};
+  return sized(check.n);
 }
 
-template <class Empty>
+template <bool Fast>
+MQTTWIRE_ALWAYS_INLINE constexpr body_check checked_body(const unsubscribe& u, protocol_version v,
+                                  const options& opts) noexcept {
+  if (u.packet_id == 0) return {errc::packet_id_zero, 0};
+  if (const errc e = check_dup(u.dup, v); e != errc::success) return {e, 0};
+  if (u.topic_filters.empty()) return {errc::empty_unsubscribe_list, 0};
+  return check_list<check_filters, Fast>(u.topic_filters, v, opts);
+}
+
+template <bool Fast, class Empty>
   requires(std::same_as<Empty, pingreq> || std::same_as<Empty, pingresp> ||
            std::same_as<Empty, disconnect>)
-constexpr errc validate_packet(const Empty&, protocol_version, const options&) noexcept {
-  return errc::success;
+MQTTWIRE_ALWAYS_INLINE constexpr body_check checked_body(const Empty&, protocol_version,
+                                                         const options&) noexcept {
+  return {errc::success, 0};
+}
+
+// Validation and size of any packet: the fast form at run time, and the exact one in constant
+// evaluation or when the fast form is not sure.
+template <class P>
+MQTTWIRE_NOINLINE constexpr body_check checked_body_exact(const P& p, protocol_version v,
+                                                          const options& opts) noexcept {
+  return checked_body<false>(p, v, opts);
+}
+template <class P>
+MQTTWIRE_ALWAYS_INLINE constexpr body_check check_body(const P& p, protocol_version v,
+                                                       const options& opts) noexcept {
+  if (!std::is_constant_evaluated()) {
+    const body_check c = checked_body<true>(p, v, opts);
+    if (c.ec != not_sure_code) [[likely]] return c;
+  }
+  return checked_body_exact(p, v, opts);
+}
+
+// Bytes of the whole packet for a body of `body` bytes (at most max_remaining_length).
+constexpr std::size_t packet_size_for(std::size_t body) noexcept {
+  return 1 + varint_size(body) + body;
 }
 
 // ---- writers ----
 
-// Writes into a span the caller sized with encoded_size (constexpr: no memcpy).
+// Copies n bytes at run time without a call for short strings: overlapping 16-, 8-, 4-byte
+// moves (every load before any store, so the ranges may overlap as with memmove); longer ones
+// go to memmove.
+MQTTWIRE_ALWAYS_INLINE inline void copy_bytes(char* d, const char* s, std::size_t n) noexcept {
+  if (n > 64) {
+    std::memmove(d, s, n);
+  } else if (n > 32) {
+#ifdef MQTTWIRE_DETAIL_HAVE_SSE2
+    const __m128i a = load16(s), b = load16(s + 16), c = load16(s + n - 32), e = load16(s + n - 16);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d), a);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 16), b);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + n - 32), c);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + n - 16), e);
+#else
+    std::memmove(d, s, n);
+#endif
+  } else if (n >= 16) {
+#ifdef MQTTWIRE_DETAIL_HAVE_SSE2
+    const __m128i a = load16(s), b = load16(s + n - 16);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d), a);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + n - 16), b);
+#else
+    std::memmove(d, s, n);
+#endif
+  } else if (n >= 8) {
+    std::uint64_t a, b;
+    std::memcpy(&a, s, 8);
+    std::memcpy(&b, s + n - 8, 8);
+    std::memcpy(d, &a, 8);
+    std::memcpy(d + n - 8, &b, 8);
+  } else if (n >= 4) {
+    std::uint32_t a, b;
+    std::memcpy(&a, s, 4);
+    std::memcpy(&b, s + n - 4, 4);
+    std::memcpy(d, &a, 4);
+    std::memcpy(d + n - 4, &b, 4);
+  } else if (n > 0) {
+    const char a = s[0], b = s[n / 2], c = s[n - 1];
+    d[0] = a;
+    d[n / 2] = b;
+    d[n - 1] = c;
+  }
+}
+
+// Writes into a span the caller sized with encoded_size.
 struct span_sink {
   char* out;
-  constexpr void byte(unsigned value) noexcept { *out++ = ch(value); }
-  constexpr void bytes(std::string_view s) noexcept { out = std::copy(s.begin(), s.end(), out); }
+  MQTTWIRE_ALWAYS_INLINE constexpr void byte(unsigned value) noexcept { *out++ = ch(value); }
+  MQTTWIRE_ALWAYS_INLINE constexpr void bytes(std::string_view s) noexcept {
+    if (std::is_constant_evaluated()) {
+      out = std::copy(s.begin(), s.end(), out);
+    } else {
+      copy_bytes(out, s.data(), s.size());
+      out += s.size();
+    }
+  }
+  // Four bytes at once (an acknowledgement): one store at run time.
+  MQTTWIRE_ALWAYS_INLINE constexpr void bytes4(unsigned b0, unsigned b1, unsigned b2,
+                                               unsigned b3) noexcept {
+    if (std::is_constant_evaluated()) {
+      out[0] = ch(b0);
+      out[1] = ch(b1);
+      out[2] = ch(b2);
+      out[3] = ch(b3);
+    } else {
+      const unsigned char word[4] = {static_cast<unsigned char>(b0), static_cast<unsigned char>(b1),
+                                     static_cast<unsigned char>(b2), static_cast<unsigned char>(b3)};
+      std::memcpy(out, word, 4);
+    }
+    out += 4;
+  }
 };
 
 template <class Out>
@@ -220,22 +495,33 @@ struct iterator_sink {
     ++out;
   }
   constexpr void bytes(std::string_view s) { out = std::copy(s.begin(), s.end(), std::move(out)); }
+  constexpr void bytes4(unsigned b0, unsigned b1, unsigned b2, unsigned b3) {
+    byte(b0);
+    byte(b1);
+    byte(b2);
+    byte(b3);
+  }
 };
 
 template <class Sink>
-constexpr void put_u16(Sink& sink, std::uint16_t value) {
+MQTTWIRE_ALWAYS_INLINE constexpr void put_u16(Sink& sink, std::uint16_t value) {
   sink.byte(value >> 8);
   sink.byte(value);
 }
 template <class Sink>
-constexpr void put_prefixed(Sink& sink, std::string_view s) {
+MQTTWIRE_ALWAYS_INLINE constexpr void put_prefixed(Sink& sink, std::string_view s) {
   put_u16(sink, static_cast<std::uint16_t>(s.size()));
   sink.bytes(s);
 }
 // The shortest encoding only (spec reference §2.5, [lib]).
 template <class Sink>
-constexpr void put_fixed_header(Sink& sink, unsigned first_byte, std::size_t remaining) {
+MQTTWIRE_ALWAYS_INLINE constexpr void put_fixed_header(Sink& sink, unsigned first_byte,
+                                                       std::size_t remaining) {
   sink.byte(first_byte);
+  if (remaining < 128) {
+    sink.byte(static_cast<unsigned>(remaining));
+    return;
+  }
   do {
     unsigned group = static_cast<unsigned>(remaining & 0x7Fu);
     remaining >>= 7;
@@ -244,15 +530,13 @@ constexpr void put_fixed_header(Sink& sink, unsigned first_byte, std::size_t rem
   } while (remaining != 0);
 }
 
+// Each writer takes the body size checked_body gave.
 template <class Sink>
-constexpr void write_packet(Sink& sink, const connect& c, protocol_version) {
-  put_fixed_header(sink, 0x10, body_size(c));
-  if (c.protocol == protocol_version::v3_1) {
-    put_prefixed(sink, "MQIsdp");
-  } else {
-    put_prefixed(sink, "MQTT");
-  }
-  sink.byte(static_cast<unsigned>(c.protocol));
+MQTTWIRE_ALWAYS_INLINE constexpr void write_packet(Sink& sink, const connect& c, protocol_version, std::size_t body) {
+  put_fixed_header(sink, 0x10, body);
+  // The protocol name with its prefix, and the level (spec reference §3.1): constant bytes.
+  using namespace std::string_view_literals;
+  sink.bytes(c.protocol == protocol_version::v3_1 ? "\0\6MQIsdp\3"sv : "\0\4MQTT\4"sv);
   unsigned flags = c.clean_session ? 0x02u : 0u;
   if (c.will) {
     flags |= 0x04u | (static_cast<unsigned>(c.will->qos) << 3) | (c.will->retain ? 0x20u : 0u);
@@ -271,10 +555,9 @@ constexpr void write_packet(Sink& sink, const connect& c, protocol_version) {
 }
 
 template <class Sink>
-constexpr void write_packet(Sink& sink, const connack& c, protocol_version) {
-  put_fixed_header(sink, 0x20, 2);
-  sink.byte(c.session_present ? 1u : 0u);
-  sink.byte(static_cast<unsigned>(c.return_code));
+MQTTWIRE_ALWAYS_INLINE constexpr void write_packet(Sink& sink, const connack& c, protocol_version,
+                                                   std::size_t) {
+  sink.bytes4(0x20, 2, c.session_present ? 1u : 0u, static_cast<unsigned>(c.return_code));
 }
 
 constexpr unsigned publish_first_byte(const publish& p) noexcept {
@@ -283,80 +566,110 @@ constexpr unsigned publish_first_byte(const publish& p) noexcept {
 
 // Everything of a PUBLISH but its payload; the Remaining Length still counts the payload.
 template <class Sink>
-constexpr void write_publish_head(Sink& sink, const publish& p) {
-  put_fixed_header(sink, publish_first_byte(p), body_size(p));
+MQTTWIRE_ALWAYS_INLINE constexpr void write_publish_head(Sink& sink, const publish& p,
+                                                         std::size_t body) {
+  put_fixed_header(sink, publish_first_byte(p), body);
   put_prefixed(sink, p.topic);
   if (p.qos != qos_level::at_most_once) put_u16(sink, *p.packet_id);
 }
 
 template <class Sink>
-constexpr void write_packet(Sink& sink, const publish& p, protocol_version) {
-  write_publish_head(sink, p);
+MQTTWIRE_ALWAYS_INLINE constexpr void write_packet(Sink& sink, const publish& p, protocol_version,
+                                                   std::size_t body) {
+  write_publish_head(sink, p, body);
   sink.bytes(p.payload);
 }
 
+// The packet-identifier-only packets: four bytes.
 template <class Sink, class Ack>
   requires requires(const Ack& a) { a.packet_id; }
-constexpr void write_id_only(Sink& sink, const Ack& a, unsigned first_byte) {
-  put_fixed_header(sink, first_byte, 2);
-  put_u16(sink, a.packet_id);
+MQTTWIRE_ALWAYS_INLINE constexpr void write_id_only(Sink& sink, const Ack& a, unsigned first_byte) {
+  sink.bytes4(first_byte, 2, a.packet_id >> 8, a.packet_id & 0xFFu);
 }
 template <class Sink>
-constexpr void write_packet(Sink& sink, const puback& a, protocol_version) {
+MQTTWIRE_ALWAYS_INLINE constexpr void write_packet(Sink& sink, const puback& a, protocol_version,
+                                                   std::size_t) {
   write_id_only(sink, a, 0x40);
 }
 template <class Sink>
-constexpr void write_packet(Sink& sink, const pubrec& a, protocol_version) {
+MQTTWIRE_ALWAYS_INLINE constexpr void write_packet(Sink& sink, const pubrec& a, protocol_version,
+                                                   std::size_t) {
   write_id_only(sink, a, 0x50);
 }
 template <class Sink>
-constexpr void write_packet(Sink& sink, const pubrel& a, protocol_version) {
+MQTTWIRE_ALWAYS_INLINE constexpr void write_packet(Sink& sink, const pubrel& a, protocol_version,
+                                                   std::size_t) {
   write_id_only(sink, a, a.dup ? 0x6Au : 0x62u);
 }
 template <class Sink>
-constexpr void write_packet(Sink& sink, const pubcomp& a, protocol_version) {
+MQTTWIRE_ALWAYS_INLINE constexpr void write_packet(Sink& sink, const pubcomp& a, protocol_version,
+                                                   std::size_t) {
   write_id_only(sink, a, 0x70);
 }
 template <class Sink>
-constexpr void write_packet(Sink& sink, const unsuback& a, protocol_version) {
+MQTTWIRE_ALWAYS_INLINE constexpr void write_packet(Sink& sink, const unsuback& a, protocol_version,
+                                                   std::size_t) {
   write_id_only(sink, a, 0xB0);
 }
 
 template <class Sink>
-constexpr void write_packet(Sink& sink, const subscribe& s, protocol_version) {
-  put_fixed_header(sink, s.dup ? 0x8Au : 0x82u, body_size(s));
+MQTTWIRE_ALWAYS_INLINE constexpr void write_packet(Sink& sink, const subscribe& s, protocol_version, std::size_t body) {
+  put_fixed_header(sink, s.dup ? 0x8Au : 0x82u, body);
   put_u16(sink, s.packet_id);
-  for (const subscription sub : s.subscriptions) {
-    put_prefixed(sink, sub.topic_filter);
-    sink.byte(static_cast<unsigned>(sub.qos));
-  }
+  write_subscriptions<Sink> write{sink};
+  for_each_element(s.subscriptions, write);
 }
 
 template <class Sink>
-constexpr void write_packet(Sink& sink, const suback& s, protocol_version) {
-  put_fixed_header(sink, 0x90, body_size(s));
+MQTTWIRE_ALWAYS_INLINE constexpr void write_packet(Sink& sink, const suback& s, protocol_version, std::size_t body) {
+  put_fixed_header(sink, 0x90, body);
   put_u16(sink, s.packet_id);
-  for (const std::uint8_t code : s.return_codes) sink.byte(code);
+  write_return_codes<Sink> write{sink};
+  for_each_element(s.return_codes, write);
 }
 
 template <class Sink>
-constexpr void write_packet(Sink& sink, const unsubscribe& u, protocol_version) {
-  put_fixed_header(sink, u.dup ? 0xAAu : 0xA2u, body_size(u));
+MQTTWIRE_ALWAYS_INLINE constexpr void write_packet(Sink& sink, const unsubscribe& u, protocol_version, std::size_t body) {
+  put_fixed_header(sink, u.dup ? 0xAAu : 0xA2u, body);
   put_u16(sink, u.packet_id);
-  for (const std::string_view filter : u.topic_filters) put_prefixed(sink, filter);
+  write_filters<Sink> write{sink};
+  for_each_element(u.topic_filters, write);
 }
 
 template <class Sink>
-constexpr void write_packet(Sink& sink, const pingreq&, protocol_version) {
+MQTTWIRE_ALWAYS_INLINE constexpr void write_packet(Sink& sink, const pingreq&, protocol_version,
+                                                   std::size_t) {
   put_fixed_header(sink, 0xC0, 0);
 }
 template <class Sink>
-constexpr void write_packet(Sink& sink, const pingresp&, protocol_version) {
+MQTTWIRE_ALWAYS_INLINE constexpr void write_packet(Sink& sink, const pingresp&, protocol_version,
+                                                   std::size_t) {
   put_fixed_header(sink, 0xD0, 0);
 }
 template <class Sink>
-constexpr void write_packet(Sink& sink, const disconnect&, protocol_version) {
+MQTTWIRE_ALWAYS_INLINE constexpr void write_packet(Sink& sink, const disconnect&, protocol_version,
+                                                   std::size_t) {
   put_fixed_header(sink, 0xE0, 0);
+}
+
+// encode() once the packet is checked.
+template <class P>
+MQTTWIRE_ALWAYS_INLINE constexpr result<std::size_t> encode_checked(const P& p,
+                                                                    std::span<char> out,
+                                                                    protocol_version v,
+                                                                    body_check c) noexcept {
+  if (c.ec != errc::success) return error{c.ec, 0};
+  const std::size_t n = packet_size_for(c.body);
+  if (out.size() < n) return error{errc::buffer_too_small, 0};
+  span_sink sink{out.data()};
+  write_packet(sink, p, v, c.body);
+  return n;
+}
+template <class P>
+MQTTWIRE_NOINLINE constexpr result<std::size_t> encode_exact(const P& p, std::span<char> out,
+                                                             protocol_version v,
+                                                             const options& opts) noexcept {
+  return encode_checked(p, out, v, checked_body<false>(p, v, opts));
 }
 
 // Names the failing code in the compiler's message when encode_array gets an invalid packet.
@@ -374,45 +687,49 @@ struct packet_is_valid {
 /// dup_with_qos0, missing_packet_id, packet_id_with_qos0, packet_too_large.
 template <packet_struct P>
 constexpr errc validate(const P& p, protocol_version v = protocol_version::v3_1_1,
-                        const options& opts = {}) noexcept {
-  return detail::validate_packet(p, v, opts);
+                        const options& opts = default_options) noexcept {
+  return detail::check_body(p, v, opts).ec;
 }
 constexpr errc validate(const packet& p, protocol_version v = protocol_version::v3_1_1,
-                        const options& opts = {}) noexcept {
-  return std::visit([&](const auto& alt) { return detail::validate_packet(alt, v, opts); }, p);
+                        const options& opts = default_options) noexcept {
+  return std::visit([&](const auto& alt) { return detail::check_body(alt, v, opts).ec; }, p);
 }
 
 /// Exact number of bytes `encode(p, out, v, opts)` writes, or the error it would refuse `p` with
 /// (validate()'s code, offset 0): size a buffer with `*encoded_size(p, v)`.
 template <packet_struct P>
 constexpr result<std::size_t> encoded_size(const P& p, protocol_version v = protocol_version::v3_1_1,
-                                           const options& opts = {}) noexcept {
-  if (const errc e = validate(p, v, opts); e != errc::success) return error{e, 0};
-  return detail::packet_size(p);
+                                           const options& opts = default_options) noexcept {
+  const detail::body_check c = detail::check_body(p, v, opts);
+  if (c.ec != errc::success) return error{c.ec, 0};
+  return detail::packet_size_for(c.body);
 }
 constexpr result<std::size_t> encoded_size(const packet& p,
                                            protocol_version v = protocol_version::v3_1_1,
-                                           const options& opts = {}) noexcept {
+                                           const options& opts = default_options) noexcept {
   return std::visit([&](const auto& alt) { return encoded_size(alt, v, opts); }, p);
 }
 
 /// Encodes `p` into `out`, all or nothing: on any error nothing is written. Returns the number
 /// of bytes written, or an error (offset 0) with the validate() codes or buffer_too_small
-/// (call encoded_size() to size the buffer).
+/// (call encoded_size() to size the buffer). One pass over a list validates it and sums its
+/// size, one more writes it; strings are copied without a call when short.
 template <packet_struct P>
 constexpr result<std::size_t> encode(const P& p, std::span<char> out,
                                      protocol_version v = protocol_version::v3_1_1,
-                                     const options& opts = {}) noexcept {
-  if (const errc e = validate(p, v, opts); e != errc::success) return error{e, 0};
-  const std::size_t n = detail::packet_size(p);
-  if (out.size() < n) return error{errc::buffer_too_small, 0};
-  detail::span_sink sink{out.data()};
-  detail::write_packet(sink, p, v);
-  return n;
+                                     const options& opts = default_options) noexcept {
+  if (!std::is_constant_evaluated()) {
+    const detail::body_check c = detail::checked_body<true>(p, v, opts);
+    // Not sure: all again with the exact checks, as a tail call, so that this path keeps
+    // nothing alive across a call.
+    if (c.ec == detail::not_sure_code) [[unlikely]] return detail::encode_exact(p, out, v, opts);
+    return detail::encode_checked(p, out, v, c);
+  }
+  return detail::encode_exact(p, out, v, opts);
 }
 constexpr result<std::size_t> encode(const packet& p, std::span<char> out,
                                      protocol_version v = protocol_version::v3_1_1,
-                                     const options& opts = {}) noexcept {
+                                     const options& opts = default_options) noexcept {
   return std::visit([&](const auto& alt) { return encode(alt, out, v, opts); }, p);
 }
 
@@ -421,16 +738,17 @@ constexpr result<std::size_t> encode(const packet& p, std::span<char> out,
 template <packet_struct P, std::output_iterator<char> Out>
 constexpr encode_to_result<Out> encode_to(const P& p, Out out,
                                           protocol_version v = protocol_version::v3_1_1,
-                                          const options& opts = {}) {
-  if (const errc e = validate(p, v, opts); e != errc::success) return {std::move(out), e};
+                                          const options& opts = default_options) {
+  const detail::body_check c = detail::check_body(p, v, opts);
+  if (c.ec != errc::success) return {std::move(out), c.ec};
   detail::iterator_sink<Out> sink{std::move(out)};
-  detail::write_packet(sink, p, v);
+  detail::write_packet(sink, p, v, c.body);
   return {std::move(sink.out), errc::success};
 }
 template <std::output_iterator<char> Out>
 constexpr encode_to_result<Out> encode_to(const packet& p, Out out,
                                           protocol_version v = protocol_version::v3_1_1,
-                                          const options& opts = {}) {
+                                          const options& opts = default_options) {
   return std::visit([&](const auto& alt) { return encode_to(alt, std::move(out), v, opts); }, p);
 }
 
@@ -443,7 +761,8 @@ constexpr auto encode_array() noexcept {
   static_assert(detail::packet_is_valid<code>::value,
                 "mqttwire::encode_array: the packet is invalid; the errc is named in "
                 "packet_is_valid<...> above (see mqttwire::validate)");
-  constexpr std::size_t size = code == errc::success ? detail::packet_size(P) : 1;
+  constexpr std::size_t size =
+      code == errc::success ? detail::packet_size_for(detail::checked_body<false>(P, V, default_options).body) : 1;
   std::array<char, size> bytes{};
   if constexpr (code == errc::success) {
     const auto written = encode(P, std::span<char>(bytes), V);
@@ -464,13 +783,14 @@ struct publish_head {
 /// buffer sequences) without a copy. Same validation and all-or-nothing rule as `encode`.
 constexpr result<publish_head> encode_publish_head(const publish& p, std::span<char> out,
                                                    protocol_version v = protocol_version::v3_1_1,
-                                                   const options& opts = {}) noexcept {
-  if (const errc e = validate(p, v, opts); e != errc::success) return error{e, 0};
-  const std::size_t total = detail::packet_size(p);
+                                                   const options& opts = default_options) noexcept {
+  const detail::body_check c = detail::check_body(p, v, opts);
+  if (c.ec != errc::success) return error{c.ec, 0};
+  const std::size_t total = detail::packet_size_for(c.body);
   const std::size_t head = total - p.payload.size();
   if (out.size() < head) return error{errc::buffer_too_small, 0};
   detail::span_sink sink{out.data()};
-  detail::write_publish_head(sink, p);
+  detail::write_publish_head(sink, p, c.body);
   return publish_head{head, total};
 }
 

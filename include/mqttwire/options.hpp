@@ -48,6 +48,10 @@ struct options {
   friend constexpr bool operator==(const options&, const options&) = default;
 };
 
+/// The rules the codec uses when none are given (options{}): the default arguments refer to this
+/// one object, so a call that leaves them out builds no temporary.
+inline constexpr options default_options{};
+
 }  // namespace mqttwire
 
 #endif  // MQTTWIRE_OPTIONS_HPP

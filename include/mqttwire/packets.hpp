@@ -144,6 +144,8 @@ class wire_list {
   constexpr bool is_wire_view() const noexcept { return from_wire_; }
   /// The wire bytes of a decoded list (empty for a list of caller elements).
   constexpr std::string_view wire_bytes() const noexcept { return wire_; }
+  /// The caller's elements of a list that is not a wire view (empty for a decoded list).
+  constexpr std::span<const T> items() const noexcept { return items_; }
 
   friend constexpr bool operator==(const wire_list& a, const wire_list& b) noexcept {
     auto i = a.begin();

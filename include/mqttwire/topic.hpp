@@ -20,12 +20,13 @@ namespace mqttwire {
 /// empty_topic_name, string_too_long, invalid_utf8, null_character, control_character,
 /// non_character (the last two only with options::reject_control_characters),
 /// wildcard_in_topic_name.
-constexpr error validate_topic_name(std::string_view name, const options& opts = {}) noexcept {
+constexpr error validate_topic_name(std::string_view name, const options& opts = default_options) noexcept {
   if (name.empty()) return {errc::empty_topic_name, 0};
   if (name.size() > detail::max_string_length) return {errc::string_too_long, 0};
   // One vector pass for the common all-ASCII name; anything else gets the exact checks below.
   if (!std::is_constant_evaluated() &&
-      detail::ascii_fast_accept<detail::ascii_rule::topic_name>(name, opts.reject_control_characters)) {
+      detail::ascii_fast_accept<detail::ascii_rule::topic_name>(name.data(), name.size(),
+                                                                 opts.reject_control_characters)) {
     return {};
   }
   if (const auto fault = detail::check_utf8(name, opts.reject_control_characters)) {
@@ -42,11 +43,11 @@ constexpr error validate_topic_name(std::string_view name, const options& opts =
 /// ([MQTT-4.7.1-2]). Empty levels are allowed. Returns {success, 0} or the first fault and its
 /// offset. Codes: empty_topic_filter, string_too_long, the UTF-8 codes of validate_topic_name,
 /// misplaced_single_level_wildcard, misplaced_multi_level_wildcard.
-constexpr error validate_topic_filter(std::string_view filter, const options& opts = {}) noexcept {
+constexpr error validate_topic_filter(std::string_view filter, const options& opts = default_options) noexcept {
   if (filter.empty()) return {errc::empty_topic_filter, 0};
   if (filter.size() > detail::max_string_length) return {errc::string_too_long, 0};
   if (!std::is_constant_evaluated() &&
-      detail::ascii_fast_accept<detail::ascii_rule::topic_filter>(filter,
+      detail::ascii_fast_accept<detail::ascii_rule::topic_filter>(filter.data(), filter.size(),
                                                                    opts.reject_control_characters)) {
     return {};
   }
@@ -70,10 +71,10 @@ constexpr error validate_topic_filter(std::string_view filter, const options& op
   return {};
 }
 
-constexpr bool is_valid_topic_name(std::string_view name, const options& opts = {}) noexcept {
+constexpr bool is_valid_topic_name(std::string_view name, const options& opts = default_options) noexcept {
   return validate_topic_name(name, opts).code == errc::success;
 }
-constexpr bool is_valid_topic_filter(std::string_view filter, const options& opts = {}) noexcept {
+constexpr bool is_valid_topic_filter(std::string_view filter, const options& opts = default_options) noexcept {
   return validate_topic_filter(filter, opts).code == errc::success;
 }
 
