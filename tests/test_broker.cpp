@@ -460,3 +460,52 @@ TEST_CASE("broker: a resumed session's messages are made durable before its rese
   CHECK(n.at("sub").log.messages == std::vector<std::string>{"t m q2"});
   CHECK(n.core.stats().published == 1);
 }
+
+TEST_CASE("broker: after a crash a held QoS 2 id answers its resend, a released id is new") {
+  // [MQTT-4.3.3-2] across a kill -9: the id of a message whose PUBREL was committed is free,
+  // so a PUBLISH with it (DUP 0) is a new publication and is routed again (paho 1.6.1 sends
+  // one after failed reconnect attempts: tests/broker/test_faults.py); the id of a message
+  // held at the crash answers the resend with PUBREC, and the message is not routed twice.
+  const auto feed = [](broker_net& n, std::string_view bytes) {
+    n.at("pub").link->session.feed(bytes_view(bytes.data(), bytes.size()), n.now);
+    n.pump();
+  };
+  const std::string publish_a("\x34\x06\x00\x01t\x00\x07" "a", 8);      // QoS 2, id 7
+  const std::string publish_b("\x34\x06\x00\x01t\x00\x08" "b", 8);      // QoS 2, id 8
+  const std::string publish_b_dup("\x3c\x06\x00\x01t\x00\x08" "b", 8);  // DUP 1
+  temp_dir dir;
+  {
+    store s(dir.str());
+    broker_net n({}, &s);
+    n.connect("sub", persistent("sub"));
+    n.subscribe("sub", "t", qos_level::exactly_once);
+    n.connect("pub", persistent("pub"));
+    n.at("pub").mute = true;  // from here the test writes the publisher's packets
+    const std::size_t connack = n.at("pub").bytes_in.size();
+    feed(n, publish_a);
+    feed(n, std::string("\x62\x02\x00\x07", 4));  // PUBREL 7: the id is released
+    feed(n, publish_b);                           // no PUBREL: id 8 is held at the crash
+    CHECK(n.at("pub").bytes_in.substr(connack) ==
+          std::string("\x50\x02\x00\x07\x70\x02\x00\x07\x50\x02\x00\x08", 12));
+    CHECK(n.at("sub").log.messages == strings{"t a q2", "t b q2"});
+    const session_state kept = n.at("pub").link->session.export_state();
+    CHECK(kept.incoming_qos2 == std::vector<std::uint16_t>{8});
+  }  // kill -9
+  store s(dir.str());
+  broker_net n({}, &s);
+  const session_state* kept = n.core.offline_session("pub");
+  REQUIRE(kept != nullptr);
+  CHECK(kept->incoming_qos2 == std::vector<std::uint16_t>{8});
+  n.connect("sub", persistent("sub"));
+  n.connect("pub", persistent("pub"));
+  CHECK(n.at("pub").log.session_present == true);
+  n.at("pub").mute = true;
+  const std::size_t before = n.at("pub").bytes_in.size();
+  feed(n, publish_b_dup);
+  CHECK(n.core.stats().published == 0);
+  CHECK(n.at("pub").bytes_in.substr(before) == std::string("\x50\x02\x00\x08", 4));
+  feed(n, publish_a);
+  CHECK(n.core.stats().published == 1);
+  CHECK(n.at("pub").bytes_in.substr(before) == std::string("\x50\x02\x00\x08\x50\x02\x00\x07", 8));
+  CHECK(n.at("sub").log.messages == strings{"t a q2"});
+}
