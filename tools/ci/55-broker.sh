@@ -10,15 +10,17 @@ build=build/ci-broker
 jobs=${MQTTWIRE_JOBS:-$(nproc)}
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Release \
   -DMQTTWIRE_BUILD_TESTS=OFF -DMQTTWIRE_WERROR=ON
-cmake --build "$build" -j "$jobs" --target mqttwire_broker
+cmake --build "$build" -j "$jobs" --target mqttwire_broker mqttwire_load
 (cd tests/broker && npm ci --no-audit --no-fund --loglevel=error)
 export MQTTWIRE_BROKER="$PWD/$build/examples/mqttwire-broker"
+export MQTTWIRE_LOAD="$PWD/$build/examples/mqttwire-load"
 failed=()
-for t in tests/broker/test_*.py tests/broker/test_*.js; do
+for t in tests/broker/test_*.py tests/broker/test_*.js tests/broker/test_*.sh; do
   name=$(basename "$t")
   case $name in
     *.py) run=(/usr/bin/python3 "$name") ;;  # Debian's python, with python3-paho-mqtt
     *.js) run=(node "$name") ;;
+    *.sh) run=(bash "$name") ;;  # test_load_smoke.sh: mqttwire-load, small counts
   esac
   echo "--- $name"
   start=$SECONDS
