@@ -8,15 +8,17 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tools/ci/lib.sh
 build=$gcc_release_dir
-gcc_release_targets mqttwire_broker
+gcc_release_targets mqttwire_broker mqttwire_load
 (cd tests/broker && npm ci --no-audit --no-fund --loglevel=error)
 export MQTTWIRE_BROKER="$PWD/$build/examples/mqttwire-broker"
+export MQTTWIRE_LOAD="$PWD/$build/examples/mqttwire-load"
 failed=()
-for t in tests/broker/test_*.py tests/broker/test_*.js; do
+for t in tests/broker/test_*.py tests/broker/test_*.js tests/broker/test_*.sh; do
   name=$(basename "$t")
   case $name in
     *.py) run=(/usr/bin/python3 "$name") ;;  # Debian's python, with python3-paho-mqtt
     *.js) run=(node "$name") ;;
+    *.sh) run=(bash "$name") ;;  # test_load_smoke.sh: mqttwire-load, small counts
   esac
   echo "--- $name"
   start=$SECONDS
