@@ -14,7 +14,6 @@
 # The CLI inspector's demo is tools/run-cli-demo.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
 seconds=20
 keep=0
 vehicles=${MQTTWIRE_DEMO_VEHICLES:-50}

@@ -23,7 +23,8 @@ const cases = [
   {
     name: 'PUBLISH with an empty topic name',
     rule: '[MQTT-4.7.3-1]: topic names must be at least one character long',
-    decode: { version: '3.1.1', hex: '30020000', mqttwire: err('empty_topic_name'), mqttPacket: 'accepts' },
+    // one payload byte, so the Remaining Length (3) is possible and the body check speaks
+    decode: { version: '3.1.1', hex: '3003000041', mqttwire: err('empty_topic_name'), mqttPacket: 'accepts' },
     encode: { version: '3.1.1', packet: { type: 'publish', dup: false, qos: 0, retain: false, topic: '', packet_id: null, payload_hex: '' }, mqttwire: 'empty_topic_name', mqttPacket: '30020000' }
   },
   {
@@ -136,18 +137,18 @@ const cases = [
   // ---- fixed-size packets with extra bytes ----
   {
     name: 'PUBACK with a Remaining Length of 3',
-    rule: 'MQTT 3.1.1 §3.4.1: the Remaining Length of PUBACK is 2',
-    decode: { version: '3.1.1', hex: '40030001ff', mqttwire: err('trailing_bytes'), mqttPacket: 'accepts' }
+    rule: 'MQTT 3.1.1 §3.4.1: the Remaining Length of PUBACK is 2 (refused at the fixed header)',
+    decode: { version: '3.1.1', hex: '40030001ff', mqttwire: err('impossible_remaining_length'), mqttPacket: 'accepts' }
   },
   {
     name: 'DISCONNECT with a body',
-    rule: 'MQTT 3.1.1 §3.14: DISCONNECT has no variable header and no payload',
-    decode: { version: '3.1.1', hex: 'e00100', mqttwire: err('trailing_bytes'), mqttPacket: 'accepts' }
+    rule: 'MQTT 3.1.1 §3.14: DISCONNECT has no variable header and no payload (refused at the fixed header)',
+    decode: { version: '3.1.1', hex: 'e00100', mqttwire: err('impossible_remaining_length'), mqttPacket: 'accepts' }
   },
   {
     name: 'PINGREQ with a body',
-    rule: 'MQTT 3.1.1 §3.12: PINGREQ has no variable header and no payload',
-    decode: { version: '3.1.1', hex: 'c00100', mqttwire: err('trailing_bytes'), mqttPacket: 'accepts' }
+    rule: 'MQTT 3.1.1 §3.12: PINGREQ has no variable header and no payload (refused at the fixed header)',
+    decode: { version: '3.1.1', hex: 'c00100', mqttwire: err('impossible_remaining_length'), mqttPacket: 'accepts' }
   },
   // ---- where mqtt-packet is stricter than MQTT 3.1 ----
   {
