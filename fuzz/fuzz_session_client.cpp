@@ -24,9 +24,10 @@
 // open() on) decodes, under its version, as whole client-to-server packets: CONNECT first and
 // once, then only PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, UNSUBSCRIBE, PINGREQ and
 // DISCONNECT, nothing after DISCONNECT; output() ends at a packet boundary; every packet starts
-// while the output holds fewer than max_output bytes, but for one PINGREQ and the DISCONNECT
-// (client_session's output bound); in_flight() <= max_inflight, queued() <= max_queued (a
-// restored state may hold more in flight, never more queued); events are well formed:
+// while the output holds fewer than max_output bytes, but for the DISCONNECT and a PINGREQ
+// while no other one past the bound is pending (client_session's output bound); in_flight() <=
+// max_inflight, queued() <= max_queued (a restored state may hold more in flight, never more
+// queued); events are well formed:
 // `connected` at most once per connection and before any message, `closed` at most once and
 // nothing after it until the next open(); command results are among the documented errc values.
 #include "fuzz_common.hpp"
@@ -147,7 +148,7 @@ class harness {
           emitted_.clear();
           pending_seen_ = decoded_ = 0;
           connect_seen_ = disconnect_seen_ = connected_ = closed_ = false;
-          pingreqs_past_ = 0;
+          past_ping_end_ = 0;
         }
         break;
       }
@@ -243,9 +244,11 @@ class harness {
       const packet_type t = type_of(d->pkt);
       expect(!disconnect_seen_, "a packet after DISCONNECT");
       if (decoded_ - consumed >= opts_.max_output) {
-        // The bound: only a PINGREQ (one per connection) and the DISCONNECT are never held back.
-        expect(t == packet_type::disconnect || (t == packet_type::pingreq && pingreqs_past_++ == 0),
-               "a packet was written past max_output");
+        // The bound: only a PINGREQ and the DISCONNECT are never held back, and a PINGREQ only
+        // while no earlier one written past the bound is still in output() (one ping at a time).
+        const bool ping_allowed = t == packet_type::pingreq && past_ping_end_ <= consumed;
+        expect(t == packet_type::disconnect || ping_allowed, "a packet was written past max_output");
+        if (t == packet_type::pingreq) past_ping_end_ = decoded_ + d->size;
       }
       if (t == packet_type::connect) {
         expect(!connect_seen_, "a second CONNECT");
@@ -272,7 +275,7 @@ class harness {
   std::string emitted_;
   std::size_t pending_seen_ = 0, decoded_ = 0;
   bool connect_seen_ = false, disconnect_seen_ = false, connected_ = false, closed_ = false;
-  std::size_t pingreqs_past_ = 0;
+  std::size_t past_ping_end_ = 0;  // where the last PINGREQ written past max_output ends
   std::vector<std::uint16_t> acks_;
 };
 

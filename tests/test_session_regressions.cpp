@@ -44,3 +44,32 @@ TEST_CASE("client: an UNSUBSCRIBE resent on 3.1 (DUP) goes out without DUP when 
   // ... and with the fixed flags 0010 in 3.1.1 ([MQTT-2.2.2-1]).
   CHECK(hex(reopen(c, protocol_version::v3_1_1)) == "a2 05 00 01 00 01 61");
 }
+
+TEST_CASE("client: a PINGREQ goes out past max_output again once the last one was taken") {
+  // fuzz/regressions/fuzz_session_client/ping-after-consumed-ping: the fuzz oracle allowed one
+  // PINGREQ past the bound per connection; the session's rule is one at a time, each written
+  // whatever output() holds, so the bound output().size() < max_output + largest packet + 4 holds.
+  client_options o;
+  o.max_output = 4;
+  client_session c(o);
+  REQUIRE(c.open(connect{.clean_session = true, .keep_alive = 1, .client_id = "c"}, t0) == errc::success);
+  drain_output(c);
+  c.feed(bytes_view(connack_ok.data(), connack_ok.size()), t0);
+  while (c.poll_event()) {
+  }
+  for (int round = 0; round < 2; ++round) {
+    const time_point sent_at = t0 + std::chrono::seconds(3 * round);
+    const time_point at = sent_at + std::chrono::seconds(1);  // a keep-alive later
+    REQUIRE(c.publish(publish{.topic = "t", .payload = "p"}, sent_at));  // 6 bytes: past max_output
+    CHECK(c.publish(publish{.topic = "t", .payload = "q"}, sent_at).code() == errc::queue_full);
+    c.on_timeout(at);
+    CHECK(hex(c.output()) == "30 04 00 01 74 70 c0 00");  // the PINGREQ all the same
+    CHECK(c.output().size() < o.max_output + 6 + 4);
+    drain_output(c);
+    const std::string pingresp("\xd0\x00", 2);
+    c.feed(bytes_view(pingresp.data(), pingresp.size()), at);
+    while (c.poll_event()) {
+    }
+    CHECK(c.state() == link_state::connected);
+  }
+}
