@@ -446,8 +446,11 @@ TEST_CASE("framer: memory stays within one maximum packet plus one read chunk") 
 namespace {
 // Everything a framer reports for a stream handed over in seeded random chunks, as text: each
 // packet re-encoded with its stream offset, each error with its offsets, then the end state.
+// With `release`, release_buffer() is called after each drain, as a server does before it
+// waits for a socket to be readable.
 template <class Framer>
-std::string transcript(Framer& f, bytes_view stream, std::uint64_t seed, std::size_t max_chunk) {
+std::string transcript(Framer& f, bytes_view stream, std::uint64_t seed, std::size_t max_chunk,
+                       bool release = false) {
   rng r(seed);
   std::string out;
   std::size_t pos = 0;
@@ -468,6 +471,17 @@ std::string transcript(Framer& f, bytes_view stream, std::uint64_t seed, std::si
       dead = f.failure().has_value();
       if (!dead) continue;  // a skipped oversized packet
       break;
+    }
+    if (release) {
+      const std::size_t had = f.capacity();
+      const std::size_t freed = f.release_buffer();
+      if (f.buffered() == 0) {
+        CHECK(freed == had);
+        CHECK(f.capacity() == 0);
+      } else {
+        CHECK(freed == 0);
+        CHECK(f.capacity() == had);
+      }
     }
   }
   const error end = f.end_of_stream();
@@ -515,6 +529,56 @@ TEST_CASE("framer: static_framer and span_framer give the same results as framer
     }
   }
   CHECK(dead > 2);  // the comparison covered error endings too
+}
+
+TEST_CASE("framer: release_buffer between reads changes nothing but the memory held") {
+  std::size_t released = 0;
+  for (const auto v : {protocol_version::v3_1_1, protocol_version::v3_1}) {
+    for (std::uint64_t seed = 700; seed < 730; ++seed) {
+      CAPTURE(seed);
+      stream_builder b(seed, v);
+      std::vector<char> stream = b.stream(60);
+      rng& r = b.random();
+      if (r.coin(3)) stream[r(stream.size())] ^= '\x10';
+      framer_options o;
+      o.max_packet_size = 60'000;
+      o.skip_oversized = r.coin();
+      framer plain(v, o);
+      framer releasing(v, o);
+      const std::string expected = transcript(plain, view(stream), seed * 7, 300);
+      CHECK(transcript(releasing, view(stream), seed * 7, 300, true) == expected);
+      released += releasing.capacity() == 0;
+    }
+  }
+  CHECK(released > 10);  // most streams ended between packets, their buffer freed
+
+  // Exactly: a packet split across reads keeps its bytes; once it is taken the buffer goes.
+  framer f;
+  const auto ack = "\x40\x02\x00\x07"sv;
+  CHECK(f.feed(view(ack.substr(0, 3))) == 3);
+  CHECK(f.next().code() == errc::incomplete);
+  const std::size_t cap = f.capacity();
+  CHECK(cap >= 3);
+  CHECK(f.release_buffer() == 0);
+  CHECK(f.capacity() == cap);
+  CHECK(f.feed(view(ack.substr(3))) == 1);
+  auto p = f.next();
+  REQUIRE(p);
+  CHECK(std::get<puback>(*p).packet_id == 7);
+  CHECK(f.release_buffer() == cap);
+  CHECK(f.capacity() == 0);
+  CHECK(f.release_buffer() == 0);  // nothing left to free
+  CHECK(f.feed(view(ack)) == 4);
+  p = f.next();
+  REQUIRE(p);
+  CHECK(f.packet_offset() == 4);
+  CHECK(f.stream_offset() == 8);
+  // Fixed storage is never freed.
+  static_framer<64> s;
+  s.feed(view(ack));
+  REQUIRE(s.next());
+  CHECK(s.release_buffer() == 0);
+  CHECK(s.capacity() == 64);
 }
 
 TEST_CASE("framer: a full static_framer takes part of a chunk and the rest after next()") {

@@ -225,3 +225,27 @@ TEST_CASE("limits: a PUBREC held for acknowledge() stays held over a client's re
   c.acknowledge(8, t0);
   CHECK(sent(c) == session_test::wire("50 02 00 07  40 02 00 08"));
 }
+
+TEST_CASE("limits: an idle server session frees its read buffer and reads again after") {
+  server_session s = accepted_server(1u << 20);
+  drain_output(s);
+  // The CONNECT was read with a 16 KiB prepare(), as a broker reads a socket.
+  std::span<char> room = s.prepare(16 * 1024);
+  const std::string pub = wire(publish{.topic = "a", .payload = "1"});
+  std::copy(pub.begin(), pub.end() - 1, room.begin());
+  s.commit(pub.size() - 1, t0);
+  CHECK(count_events(s) == 0);
+  CHECK(s.release_idle_memory() == 0);  // one byte of the PUBLISH still to come: kept
+  room = s.prepare(1);
+  room[0] = pub.back();
+  s.commit(1, t0);
+  auto evs = poll_all(s);
+  REQUIRE(evs.size() == 1);
+  CHECK(std::get<events::message>(evs[0]).msg.payload == "1");
+  CHECK(s.release_idle_memory() >= 16 * 1024);  // between packets: all of it
+  CHECK(s.release_idle_memory() == 0);
+  feed(s, wire(publish{.topic = "a", .payload = "2"}));
+  evs = poll_all(s);
+  REQUIRE(evs.size() == 1);
+  CHECK(std::get<events::message>(evs[0]).msg.payload == "2");
+}

@@ -70,6 +70,12 @@ class vector_storage {
     std::copy(buf_.data() + from, buf_.data() + to, next.data());
     buf_.swap(next);
   }
+  // Frees the buffer; returns the bytes freed.
+  constexpr std::size_t release() noexcept {
+    const std::size_t freed = buf_.size();
+    std::vector<char>().swap(buf_);
+    return freed;
+  }
 
  private:
   std::vector<char> buf_;
@@ -84,6 +90,7 @@ class array_storage {
   constexpr const char* data() const noexcept { return buf_.data(); }
   constexpr std::size_t capacity() const noexcept { return N; }
   constexpr void regrow(std::size_t, std::size_t, std::size_t) noexcept {}
+  constexpr std::size_t release() noexcept { return 0; }
 
  private:
   std::array<char, N> buf_{};
@@ -99,6 +106,7 @@ class span_storage {
   constexpr const char* data() const noexcept { return buf_.data(); }
   constexpr std::size_t capacity() const noexcept { return buf_.size(); }
   constexpr void regrow(std::size_t, std::size_t, std::size_t) noexcept {}
+  constexpr std::size_t release() noexcept { return 0; }
 
  private:
   std::span<char> buf_{};
@@ -262,6 +270,18 @@ class basic_framer {
   constexpr std::uint64_t stream_offset() const noexcept { return offset_; }
   /// Stream offset of the first byte of the packet last returned or reported by next().
   constexpr std::uint64_t packet_offset() const noexcept { return packet_offset_; }
+  /// Frees the buffer of the growable `framer` while it holds no bytes (buffered() == 0, or
+  /// after a sticky error), so that a connection waiting for its peer holds no read buffer; the
+  /// next prepare() or feed() allocates again. Returns the bytes freed: 0 while bytes are
+  /// buffered, and always for the fixed-storage framers. Like prepare(), it ends the views into
+  /// packets returned earlier. A server calls it before it waits for a socket to be readable.
+  constexpr std::size_t release_buffer() noexcept {
+    if (failed()) begin_ = end_ = 0;
+    if (begin_ != end_) return 0;
+    begin_ = end_ = 0;
+    return storage_.release();
+  }
+
   /// Total bytes handed to the framer (committed or fed), including discarded ones.
   constexpr std::uint64_t received() const noexcept { return received_; }
   /// True when nothing is pending: no buffered bytes, no skipped body still to come, no sticky

@@ -12,6 +12,7 @@
 #include "mqttwire/response.hpp"
 #include "mqttwire/session/detail/core.hpp"
 #include "mqttwire/session/detail/flows.hpp"
+#include "mqttwire/session/detail/lazy_deque.hpp"
 #include "mqttwire/session/events.hpp"
 #include "mqttwire/session/state.hpp"
 #include "mqttwire/types.hpp"
@@ -21,7 +22,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <string>
@@ -442,7 +442,7 @@ class client_session : public detail::session_core<client_session, client_event>
     return *id;
   }
 
-  std::deque<pending_request>::iterator find_request(std::uint16_t id, packet_type t) {
+  detail::lazy_deque<pending_request>::iterator find_request(std::uint16_t id, packet_type t) {
     return std::find_if(requests_.begin(), requests_.end(), [&](const pending_request& r) {
       if (r.packet.type() != t) return false;
       return std::visit(
@@ -478,7 +478,8 @@ class client_session : public detail::session_core<client_session, client_event>
   }
 
   client_options opts_;
-  std::deque<pending_request> requests_;  // SUBSCRIBE/UNSUBSCRIBE awaiting their acks, in order
+  // SUBSCRIBE/UNSUBSCRIBE awaiting their acks, in order
+  detail::lazy_deque<pending_request> requests_;
   std::vector<stored_subscription> subscriptions_;
   std::string client_id_;
   bool clean_session_ = true;

@@ -13,6 +13,7 @@
 #include "mqttwire/response.hpp"
 #include "mqttwire/session/detail/core.hpp"
 #include "mqttwire/session/detail/flows.hpp"
+#include "mqttwire/session/detail/lazy_deque.hpp"
 #include "mqttwire/session/events.hpp"
 #include "mqttwire/session/state.hpp"
 #include "mqttwire/types.hpp"
@@ -21,7 +22,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <iterator>
 #include <optional>
 #include <span>
@@ -405,8 +405,8 @@ class server_session : public detail::session_core<server_session, server_event>
 
   server_options opts_;
   owned<connect> request_;
-  std::deque<owned<mqttwire::subscribe>> requests_;  // SUBSCRIBEs awaiting grant()
-  std::deque<std::string> held_subacks_;  // granted while the output was full, in order
+  detail::lazy_deque<owned<mqttwire::subscribe>> requests_;  // SUBSCRIBEs awaiting grant()
+  detail::lazy_deque<std::string> held_subacks_;  // granted while the output was full, in order
   std::vector<stored_subscription> subscriptions_;
   std::chrono::milliseconds watchdog_{0};
   time_point connect_deadline_{};

@@ -8,15 +8,14 @@
 #include "mqttwire/framer.hpp"
 #include "mqttwire/packets.hpp"
 #include "mqttwire/session/detail/flows.hpp"
+#include "mqttwire/session/detail/lazy_deque.hpp"
 #include "mqttwire/session/events.hpp"
 #include "mqttwire/session/state.hpp"
 #include "mqttwire/types.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <utility>
@@ -36,7 +35,7 @@ class session_core {
   /// Space for the next read from the socket (see framer::prepare); views in earlier events
   /// end here. Without a connection the bytes go nowhere.
   std::span<char> prepare(std::size_t n) {
-    if (state_ == link_state::disconnected) return {scratch_.data(), std::min(n, scratch_.size())};
+    // Without a connection the space is still the framer's (commit() then drops what came).
     return framer_.prepare(n);
   }
   /// `n` bytes of the last prepare() were received at `now`.
@@ -52,6 +51,16 @@ class session_core {
     if (state_ == link_state::disconnected) return bytes.size();
     if (!bytes.empty()) last_received_ = now;
     return framer_.feed(bytes);
+  }
+  /// Frees what a connection waiting for its peer need not hold: the input buffer while it
+  /// holds no bytes (see framer::release_buffer), and the storage of the output and of the event
+  /// queue while they are empty. Returns the input-buffer bytes freed. For a server with many
+  /// idle connections: call it before waiting for the socket to be readable, then prepare()
+  /// what the socket has. Ends the views in earlier events.
+  std::size_t release_idle_memory() noexcept {
+    events_.release_if_empty();
+    out_.release_if_empty();
+    return framer_.release_buffer();
   }
   /// The socket ended (end of file or an error): what is buffered is still reported, then
   /// `closed` with connection_lost.
@@ -174,16 +183,13 @@ class session_core {
   output_buffer out_;
   outbound_flow outbound_;
   inbound_flow inbound_;
-  std::deque<Event> events_;
+  lazy_deque<Event> events_;
   link_state state_ = link_state::disconnected;
   protocol_version version_ = protocol_version::v3_1_1;
   bool eof_ = false;
   bool report_packets_ = false;
   time_point now_{};            // the latest time the caller gave
   time_point last_received_{};  // when bytes last arrived
-
- private:
-  std::array<char, 512> scratch_{};  // prepare() target while disconnected
 };
 
 }  // namespace mqttwire::detail

@@ -12,13 +12,13 @@
 #include "mqttwire/owned.hpp"
 #include "mqttwire/packet_id_allocator.hpp"
 #include "mqttwire/packets.hpp"
+#include "mqttwire/session/detail/lazy_deque.hpp"
 #include "mqttwire/session/state.hpp"
 #include "mqttwire/types.hpp"
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -53,6 +53,12 @@ class output_buffer {
     consumed_ += into.size();
   }
   void clear() noexcept { drop_all(); }
+  // Frees the buffer while nothing is pending (an idle connection).
+  void release_if_empty() noexcept {
+    if (!empty()) return;
+    drop_all();
+    std::vector<char>().swap(bytes_);
+  }
   void compact() {
     if (head_ > 4096 && head_ * 2 > bytes_.size()) drop_head();
   }
@@ -163,7 +169,7 @@ class outbound_flow {
   std::size_t in_flight() const noexcept { return in_flight_; }
   std::size_t queued() const noexcept { return messages_.size() - in_flight_; }
   bool empty() const noexcept { return messages_.empty(); }
-  const std::deque<outgoing_message>& messages() const noexcept { return messages_; }
+  const lazy_deque<outgoing_message>& messages() const noexcept { return messages_; }
 
   // Queues a message at the back. Errors: queue_full at the limit (nothing changes).
   errc push(outgoing_message m, const flow_limits& limits) {
@@ -274,11 +280,11 @@ class outbound_flow {
   }
 
  private:
-  std::deque<outgoing_message>::iterator find(std::uint16_t id) {
+  lazy_deque<outgoing_message>::iterator find(std::uint16_t id) {
     return std::find_if(messages_.begin(), in_flight_end(),
                         [id](const outgoing_message& m) { return m.packet_id == id; });
   }
-  std::deque<outgoing_message>::iterator in_flight_end() {
+  lazy_deque<outgoing_message>::iterator in_flight_end() {
     return messages_.begin() + static_cast<std::ptrdiff_t>(in_flight_);
   }
   ack_outcome complete(std::uint16_t id, out_stage expected) {
@@ -294,7 +300,7 @@ class outbound_flow {
     return {true, true, q};
   }
 
-  std::deque<outgoing_message> messages_;
+  lazy_deque<outgoing_message> messages_;
   std::size_t in_flight_ = 0;
   std::size_t written_ = 0;  // messages in flight (from the front) written on this connection
   // Made on first use: an idle session (most of a broker's) does not pay its 8 KiB.
@@ -379,7 +385,7 @@ class inbound_flow {
   // held, so the resent QoS 2 message is answered only once it is owned (a duplicate finds it
   // pending and waits for it).
   void new_connection() {
-    std::erase_if(pending_, [](const pending_ack& a) { return a.ready || a.first_byte != 0x50u; });
+    erase_if(pending_, [](const pending_ack& a) { return a.ready || a.first_byte != 0x50u; });
   }
   void clear() noexcept {
     unreleased_.clear();
@@ -406,7 +412,7 @@ class inbound_flow {
 
   bool manual_;
   std::vector<std::uint16_t> unreleased_;
-  std::deque<pending_ack> pending_;
+  lazy_deque<pending_ack> pending_;
 };
 
 }  // namespace mqttwire::detail
