@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -65,6 +66,16 @@ class tcp_transport {
     beast::error_code ec;
     socket_.set_option(tcp::no_delay(true), ec);
   }
+  /// TCP can say when bytes have arrived, and how many, before a buffer is given to them.
+  static constexpr bool waits_readable = true;
+  template <class Handler>
+  void async_wait_readable(Handler&& h) {
+    socket_.async_wait(tcp::socket::wait_read, std::forward<Handler>(h));
+  }
+  std::size_t available() const {
+    beast::error_code ec;
+    return socket_.available(ec);
+  }
   template <class Handler>
   void async_read_some(net::mutable_buffer b, Handler&& h) {
     socket_.async_read_some(b, std::forward<Handler>(h));
@@ -103,6 +114,9 @@ class ws_transport {
     ws_.binary(true);     // [MQTT-6.0.0-1]: MQTT goes in binary data frames
     ws_.read_message_max(0);  // the session bounds packets, and a message may hold many
   }
+  /// Beast buffers what it has read of a frame, so readiness of the socket says nothing: the
+  /// connection reads straight away.
+  static constexpr bool waits_readable = false;
   template <class Handler>
   void async_read_some(net::mutable_buffer b, Handler&& h) {
     ws_.async_read_some(b, std::forward<Handler>(h));
@@ -168,7 +182,8 @@ class connection final : public peer, public std::enable_shared_from_this<connec
   }
 
  private:
-  static constexpr std::size_t read_size = 16 * 1024;
+  static constexpr std::size_t read_size = 16 * 1024;  // the most one read takes
+  static constexpr std::size_t min_read_size = 256;
   static constexpr auto linger = std::chrono::seconds(5);  // to write the last bytes, then close
 
   void flush() {
@@ -187,14 +202,38 @@ class connection final : public peer, public std::enable_shared_from_this<connec
     set_timer();
   }
 
+  // Reading. Most connections of a broker are idle most of the time, so a connection waiting
+  // for its peer holds no read buffer: it frees the session's (release_idle_memory) and waits
+  // for the socket to be readable, then reads what has arrived into a buffer of that size. A
+  // read that filled its buffer is followed by another straight away (more is likely waiting).
   void read() {
     if (reading_ || broken_ || session.output().size() > max_output_) return;
     reading_ = true;
-    const std::span<char> into = session.prepare(read_size);
-    transport_.async_read_some(net::buffer(into.data(), into.size()),
-                               [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-                                 self->on_read(ec, n);
-                               });
+    if constexpr (Transport::waits_readable) {
+      if (!more_waiting_) {
+        session.release_idle_memory();
+        if (!writing_) std::vector<char>().swap(out_);  // the last write's buffer
+        transport_.async_wait_readable([self = this->shared_from_this()](beast::error_code ec) {
+          self->on_readable(ec);
+        });
+        return;
+      }
+    }
+    read_some(read_size);
+  }
+  void on_readable(beast::error_code ec) {
+    if (ec) return on_read(ec, 0);
+    // At the end of the stream nothing is available; the read then reports it.
+    read_some(std::clamp(transport_.available(), min_read_size, read_size));
+  }
+  void read_some(std::size_t size) {
+    const std::span<char> into = session.prepare(size);
+    transport_.async_read_some(
+        net::buffer(into.data(), into.size()),
+        [self = this->shared_from_this(), size](beast::error_code ec, std::size_t n) {
+          self->more_waiting_ = !ec && n == size;
+          self->on_read(ec, n);
+        });
   }
   void on_read(beast::error_code ec, std::size_t n) {
     reading_ = false;
@@ -273,6 +312,7 @@ class connection final : public peer, public std::enable_shared_from_this<connec
   std::size_t max_output_;
   std::vector<char> out_;  // the bytes of the write in flight
   bool reading_ = false;
+  bool more_waiting_ = false;  // the last read filled its buffer
   bool writing_ = false;
   bool broken_ = false;   // the transport failed: nothing more is written
   bool closing_ = false;  // the session has closed
