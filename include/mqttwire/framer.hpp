@@ -13,6 +13,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <new>
 #include <optional>
 #include <span>
 #include <type_traits>
@@ -55,6 +57,29 @@ struct framer_stats {
 
 namespace detail {
 
+// std::allocator, but the fill constructor of a vector of char leaves the bytes as they are at
+// run time: `framer` grows its buffer for bytes that are about to be written, and zeroing 1 MiB
+// first would cost as much as receiving it. In constant evaluation they are set as usual.
+template <class T>
+struct growth_allocator {
+  using value_type = T;
+  constexpr growth_allocator() noexcept = default;
+  template <class U>
+  constexpr explicit growth_allocator(const growth_allocator<U>&) noexcept {}
+  constexpr T* allocate(std::size_t n) { return std::allocator<T>().allocate(n); }
+  constexpr void deallocate(T* p, std::size_t n) noexcept { std::allocator<T>().deallocate(p, n); }
+  constexpr void construct(T* p, const T& value) noexcept {
+    if (std::is_constant_evaluated()) {
+      std::construct_at(p, value);
+    } else {
+      ::new (static_cast<void*>(p)) T;  // default-initialised: no store for char
+    }
+  }
+  friend constexpr bool operator==(const growth_allocator&, const growth_allocator&) noexcept {
+    return true;
+  }
+};
+
 // A growable heap buffer: the storage of `framer`.
 class vector_storage {
  public:
@@ -65,20 +90,21 @@ class vector_storage {
   // Replaces the buffer with one of `new_capacity` bytes that starts with [from, to).
   constexpr void regrow(std::size_t new_capacity, std::size_t from, std::size_t to) {
     // The fill constructor, not vector(n): clang 14 rejects libstdc++'s vector(n) for char in
-    // constant expressions.
-    std::vector<char> next(new_capacity, char{});
+    // constant expressions. At run time the new bytes are left unset (they are written by the
+    // caller before they are read), so a large buffer is not zeroed first.
+    std::vector<char, growth_allocator<char>> next(new_capacity, char{});
     std::copy(buf_.data() + from, buf_.data() + to, next.data());
     buf_.swap(next);
   }
   // Frees the buffer; returns the bytes freed.
   constexpr std::size_t release() noexcept {
     const std::size_t freed = buf_.size();
-    std::vector<char>().swap(buf_);
+    std::vector<char, growth_allocator<char>>().swap(buf_);
     return freed;
   }
 
  private:
-  std::vector<char> buf_;
+  std::vector<char, growth_allocator<char>> buf_;
 };
 
 // N bytes inside the framer object: the storage of `static_framer<N>`.
@@ -180,6 +206,17 @@ class basic_framer {
   /// being skipped is never copied. Returns the number of bytes taken: all of them for `framer`;
   /// a fixed-storage framer takes what fits, and the caller offers the rest after next().
   constexpr std::size_t feed(bytes_view chunk) {
+    // The common case, a chunk that fits behind the bytes held (a small read, or bytes arriving
+    // one at a time): copy it and look at the header, without the general loop below.
+    if (skip_ == 0 && !failed() && storage_.capacity() - end_ >= chunk.size() &&
+        storage_.capacity() != 0) {
+      std::copy(chunk.data(), chunk.data() + chunk.size(), storage_.data() + end_);
+      stats_.copied_bytes += chunk.size();
+      received_ += chunk.size();
+      end_ += chunk.size();
+      if (!have_header_) settle();
+      return chunk.size();
+    }
     std::size_t used = 0;
     if (failed()) {
       begin_ = end_ = 0;
