@@ -491,20 +491,34 @@ std::string transcript(Framer& f, bytes_view stream, std::uint64_t seed, std::si
 }
 }  // namespace
 
+namespace {
+// A seeded stream of 60 packets, corrupted one time in three, and framer options to go with it
+// (skip_oversized at random): the input of the framer-against-framer comparisons below.
+struct random_case {
+  std::vector<char> stream;
+  bool corrupt = false;
+  framer_options options;
+};
+random_case make_random_case(std::uint64_t seed, protocol_version v) {
+  stream_builder b(seed, v);
+  random_case c;
+  c.stream = b.stream(60);
+  rng& r = b.random();
+  c.corrupt = r.coin(3);
+  if (c.corrupt) c.stream[r(c.stream.size())] ^= '\x10';
+  c.options.max_packet_size = 60'000;
+  c.options.skip_oversized = r.coin();
+  return c;
+}
+}  // namespace
+
 TEST_CASE("framer: static_framer and span_framer give the same results as framer") {
   constexpr std::size_t storage = 128 * 1024;  // any packet of these streams plus a chunk
   std::size_t dead = 0;
   for (const auto v : {protocol_version::v3_1_1, protocol_version::v3_1}) {
     for (std::uint64_t seed = 500; seed < 540; ++seed) {
       CAPTURE(seed);
-      stream_builder b(seed, v);
-      std::vector<char> stream = b.stream(60);
-      rng& r = b.random();
-      const bool corrupt = r.coin(3);
-      if (corrupt) stream[r(stream.size())] ^= '\x10';
-      framer_options o;
-      o.max_packet_size = 60'000;
-      o.skip_oversized = r.coin();
+      const auto [stream, corrupt, o] = make_random_case(seed, v);
       const std::uint64_t chunking = seed * 31;
       framer f(v, o);
       auto s = std::make_unique<static_framer<storage>>(v, o);
@@ -536,13 +550,7 @@ TEST_CASE("framer: release_buffer between reads changes nothing but the memory h
   for (const auto v : {protocol_version::v3_1_1, protocol_version::v3_1}) {
     for (std::uint64_t seed = 700; seed < 730; ++seed) {
       CAPTURE(seed);
-      stream_builder b(seed, v);
-      std::vector<char> stream = b.stream(60);
-      rng& r = b.random();
-      if (r.coin(3)) stream[r(stream.size())] ^= '\x10';
-      framer_options o;
-      o.max_packet_size = 60'000;
-      o.skip_oversized = r.coin();
+      const auto [stream, corrupt, o] = make_random_case(seed, v);
       framer plain(v, o);
       framer releasing(v, o);
       const std::string expected = transcript(plain, view(stream), seed * 7, 300);

@@ -208,13 +208,8 @@ class basic_framer {
   constexpr std::size_t feed(bytes_view chunk) {
     // The common case, a chunk that fits behind the bytes held (a small read, or bytes arriving
     // one at a time): copy it and look at the header, without the general loop below.
-    if (skip_ == 0 && !failed() && storage_.capacity() - end_ >= chunk.size() &&
-        storage_.capacity() != 0) {
-      std::copy(chunk.data(), chunk.data() + chunk.size(), storage_.data() + end_);
-      stats_.copied_bytes += chunk.size();
-      received_ += chunk.size();
-      end_ += chunk.size();
-      if (!have_header_) settle();
+    if (skip_ == 0 && !failed() && storage_.capacity() - end_ >= chunk.size()) {
+      append(chunk.data(), chunk.size());
       return chunk.size();
     }
     std::size_t used = 0;
@@ -235,12 +230,8 @@ class basic_framer {
       }
       const std::span<char> space = prepare(chunk.size() - used);
       if (space.empty()) break;
-      std::copy(chunk.data() + used, chunk.data() + used + space.size(), space.data());
-      stats_.copied_bytes += space.size();
+      append(chunk.data() + used, space.size());
       used += space.size();
-      received_ += space.size();
-      end_ += space.size();
-      settle();
       if (failed()) {  // the rest of the stream is dead: take it all
         received_ += chunk.size() - used;
         return chunk.size();
@@ -370,6 +361,15 @@ class basic_framer {
     error_ = error{in_packet.code, static_cast<std::size_t>(offset_)};
     fault_offset_ = offset_ + in_packet.offset;
     packet_offset_ = offset_;
+  }
+
+  // Copies n bytes in behind the bytes held (the caller made room) and reads the header.
+  constexpr void append(const char* from, std::size_t n) noexcept {
+    std::copy(from, from + n, storage_.data() + end_);
+    stats_.copied_bytes += n;
+    received_ += n;
+    end_ += n;
+    settle();
   }
 
   // Work that can be done as soon as bytes arrive: read the pending packet's fixed header.
