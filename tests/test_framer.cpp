@@ -415,6 +415,66 @@ TEST_CASE("framer: a 64 KiB PUBLISH in 4 KiB reads is received in place, not mov
   CHECK(f.capacity() <= f.max_packet_size() + chunk);
 }
 
+TEST_CASE("framer: a stream of large packets in reads is compacted at most every other one") {
+  // 64 KiB PUBLISHes with a few small packets between them, in 4 KiB reads that end anywhere:
+  // a buffer of just one packet plus a read would move the start of every large packet to the
+  // front. The buffer grows to twice that instead, so the moves happen at most every other one.
+  const std::string payload(65'536, 'p');
+  const publish big{.qos = qos_level::at_least_once, .topic = "vehicles/1234/position",
+                    .packet_id = 7, .payload = payload};
+  std::vector<char> wire;
+  constexpr int rounds = 40;
+  for (int i = 0; i < rounds; ++i) {
+    REQUIRE(encode_to(big, std::back_inserter(wire)).ec == errc::success);
+    for (std::uint16_t id = 1; id <= 30; ++id) {
+      REQUIRE(encode_to(puback{.packet_id = id}, std::back_inserter(wire)).ec == errc::success);
+    }
+  }
+  constexpr std::size_t chunk = 4096;
+  framer f;
+  std::size_t packets = 0;
+  for (std::size_t at = 0; at < wire.size(); at += chunk) {
+    const std::size_t len = std::min(chunk, wire.size() - at);
+    const std::span<char> room = f.prepare(len);
+    REQUIRE(room.size() == len);
+    std::copy_n(wire.data() + at, len, room.data());
+    f.commit(len);
+    for (auto p = f.next(); p; p = f.next()) ++packets;
+  }
+  CHECK(packets == rounds * 31);
+  CHECK(f.idle());
+  const std::size_t big_size = *encoded_size(big);
+  CHECK(f.capacity() <= 2 * (big_size + chunk));
+  CHECK(f.stats().moved_bytes <= (rounds / 2 + 1) * chunk);
+}
+
+TEST_CASE("framer: reads that end at packet boundaries always land at the front of the buffer") {
+  // Once every buffered packet is taken, the next bytes go to the front: nothing to compact.
+  std::vector<char> wire;
+  for (std::uint16_t id = 1; id <= 5'000; ++id) {
+    const publish p{.qos = qos_level::at_least_once, .topic = "a/b", .packet_id = id,
+                    .payload = "0123456789"};
+    REQUIRE(encode_to(p, std::back_inserter(wire)).ec == errc::success);
+  }
+  const std::size_t read = 10 * (wire.size() / 5'000);  // ten whole packets
+  framer f;
+  const char* front = f.prepare(read).data();
+  std::size_t packets = 0;
+  std::size_t at_front = 0;
+  for (std::size_t at = 0; at < wire.size(); at += read) {
+    const std::span<char> room = f.prepare(read);
+    at_front += room.data() == front;
+    std::copy_n(wire.data() + at, read, room.data());
+    f.commit(read);
+    for (auto p = f.next(); p; p = f.next()) ++packets;
+  }
+  CHECK(packets == 5'000);
+  CHECK(at_front == 500);
+  CHECK(f.stats().moved_bytes == 0);
+  CHECK(f.stats().decode_calls == 5'000);
+  CHECK(f.capacity() == 2 * read);
+}
+
 TEST_CASE("framer: memory stays within one maximum packet plus one read chunk") {
   stream_builder b(77, protocol_version::v3_1_1);
   const std::vector<char> stream = b.stream(300);

@@ -144,9 +144,11 @@ class span_storage {
 ///
 /// Use: hand it bytes, either `recv()` straight into `prepare(n)` and `commit(received)`, or
 /// `feed(chunk)`; then call `next()` until it returns errc::incomplete. Each byte is parsed once:
-/// the fixed header of the pending packet is read as soon as it is complete (2..5 bytes) and
-/// decode() runs once, when the whole packet is buffered. So the cost is linear in the input and
-/// a caller that drains `next()` after each read holds at most one packet plus one read chunk.
+/// the fixed header of a packet that is still incomplete is read as soon as it is (2..5 bytes),
+/// so garbage and oversized packets are refused before their body; decode() runs once, when the
+/// whole packet is buffered (and checks the header of a packet that arrived whole). So the cost
+/// is linear in the input and a caller that drains `next()` after each read holds at most one
+/// packet plus one read chunk.
 ///
 /// Lifetime: strings, payloads and lists of a packet returned by `next()` are views into the
 /// framer's buffer. They stay valid until the caller next hands the framer bytes (`prepare()`,
@@ -177,7 +179,7 @@ class basic_framer {
   /// bytes held are dropped (the stream is dead) and what is committed is discarded.
   constexpr std::span<char> prepare(std::size_t n) {
     if (failed()) begin_ = end_ = 0;
-    make_room(n);
+    if (!has_room(n)) make_room(n);
     const std::size_t room = storage_.capacity() - end_;
     return {storage_.data() + end_, std::min(n, room)};
   }
@@ -186,18 +188,12 @@ class basic_framer {
   /// pending packet's fixed header if it became readable (so an oversized packet is caught here).
   constexpr void commit(std::size_t n) noexcept {
     received_ += n;
-    if (failed()) return;
-    if (skip_ > 0) {
-      // Skipping means nothing is buffered, so the fresh bytes start with the skipped body.
-      char* fresh = storage_.data() + end_;
-      const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, n));
-      skip_ -= k;
-      offset_ += k;
-      stats_.discarded_bytes += k;
-      std::copy(fresh + k, fresh + n, fresh);
-      stats_.moved_bytes += n - k;
-      n -= k;
+    if (have_header_) {  // more of a packet whose header is read: nothing else to look at
+      end_ += n;
+      return;
     }
+    if (failed()) return;
+    if (skip_ > 0) n = drop_skipped(n);
     end_ += n;
     settle();
   }
@@ -205,75 +201,34 @@ class basic_framer {
   /// Hands the framer a chunk: prepare() + copy + commit(), except that the body of a packet
   /// being skipped is never copied. Returns the number of bytes taken: all of them for `framer`;
   /// a fixed-storage framer takes what fits, and the caller offers the rest after next().
-  constexpr std::size_t feed(bytes_view chunk) {
+  MQTTWIRE_ALWAYS_INLINE constexpr std::size_t feed(bytes_view chunk) {
     // The common case, a chunk that fits behind the bytes held (a small read, or bytes arriving
-    // one at a time): copy it and look at the header, without the general loop below.
+    // one at a time): copy it and look at the header, without the general loop.
     if (skip_ == 0 && !failed() && storage_.capacity() - end_ >= chunk.size()) {
       append(chunk.data(), chunk.size());
       return chunk.size();
     }
-    std::size_t used = 0;
-    if (failed()) {
-      begin_ = end_ = 0;
-      received_ += chunk.size();
-      return chunk.size();
-    }
-    while (used < chunk.size()) {
-      if (skip_ > 0) {
-        const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, chunk.size() - used));
-        skip_ -= k;
-        offset_ += k;
-        received_ += k;
-        stats_.discarded_bytes += k;
-        used += k;
-        continue;
-      }
-      const std::span<char> space = prepare(chunk.size() - used);
-      if (space.empty()) break;
-      append(chunk.data() + used, space.size());
-      used += space.size();
-      if (failed()) {  // the rest of the stream is dead: take it all
-        received_ += chunk.size() - used;
-        return chunk.size();
-      }
-    }
-    return used;
+    return feed_in_general(chunk);
   }
 
   /// The next complete packet, in stream order. errc::incomplete: more bytes are needed (the
   /// packet views of earlier results are still valid). Other errors: see the class comment.
   /// The packet's views live until the next prepare()/feed().
-  constexpr result<packet> next() noexcept {
-    if (failed()) return error_;
-    if (reporting()) return take_report();
-    if (skip_ > 0) {
-      discard_buffered();
-      if (skip_ > 0) return need_more();
+  MQTTWIRE_ALWAYS_INLINE constexpr result<packet> next() noexcept {
+    // Waiting for the rest of the pending packet (or of its fixed header): one compare.
+    if (received_ < want_) return need_more();
+    // The common case: a whole packet at the front of the buffer, whose size is known or can be
+    // read off a 1- or 2-byte Remaining Length. decode() checks the fixed header itself, so a
+    // header that arrived with its packet is read once, not once here and again in decode().
+    if (!failed() && !reporting() && skip_ == 0) {
+      const std::size_t held = end_ - begin_;
+      const char* at = storage_.data() + begin_;
+      const std::size_t size = have_header_ ? header_.size() : size_if_readable(at, held);
+      if (size != 0 && size <= held && size <= limit_ && in_connect_order(at[0])) {
+        return take_packet(at, size);
+      }
     }
-    if (!have_header_) {
-      parse_header();
-      if (failed()) return error_;
-      if (reporting()) return take_report();
-      if (!have_header_) return need_more();
-    }
-    const std::size_t size = header_.size();
-    if (end_ - begin_ < size) return need_more();
-    ++stats_.decode_calls;
-    stats_.decoded_bytes += size;
-    result<decoded> d = decode(bytes_view(storage_.data() + begin_, size), version_, opts_.rules);
-    if (!d) {
-      fail(d.error());
-      return error_;
-    }
-    packet_offset_ = offset_;
-    begin_ += size;
-    offset_ += size;
-    have_header_ = false;
-    if (header_.type == packet_type::connect && opts_.require_connect_first) {
-      connected_ = true;
-      version_ = std::get<connect>(d->pkt).protocol;
-    }
-    return std::move(d->pkt);
+    return next_in_general();
   }
 
   /// Calls `on_packet(const packet&)` for every complete packet buffered, in stream order, so a
@@ -347,6 +302,137 @@ class basic_framer {
   constexpr bool failed() const noexcept { return error_.code != errc::success; }
   constexpr bool reporting() const noexcept { return report_.code != errc::success; }
 
+  // commit() of n fresh bytes while the body of an oversized packet is being skipped: drops
+  // what belongs to it and returns the number of bytes kept (moved to where the fresh bytes
+  // began: skipping means nothing is buffered, so they start with the skipped body).
+  MQTTWIRE_NOINLINE constexpr std::size_t drop_skipped(std::size_t n) noexcept {
+    char* fresh = storage_.data() + end_;
+    const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, n));
+    skip_ -= k;
+    offset_ += k;
+    stats_.discarded_bytes += k;
+    std::copy(fresh + k, fresh + n, fresh);
+    stats_.moved_bytes += n - k;
+    return n - k;
+  }
+
+  // feed() for a chunk that does not simply fit: a body being skipped, a dead stream, a buffer
+  // to grow or compact (or, for the fixed storages, to fill only in part).
+  MQTTWIRE_NOINLINE constexpr std::size_t feed_in_general(bytes_view chunk) {
+    std::size_t used = 0;
+    if (failed()) {
+      begin_ = end_ = 0;
+      received_ += chunk.size();
+      return chunk.size();
+    }
+    while (used < chunk.size()) {
+      if (skip_ > 0) {
+        const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, chunk.size() - used));
+        skip_ -= k;
+        offset_ += k;
+        received_ += k;
+        stats_.discarded_bytes += k;
+        used += k;
+        continue;
+      }
+      const std::span<char> space = prepare(chunk.size() - used);
+      if (space.empty()) break;
+      append(chunk.data() + used, space.size());
+      used += space.size();
+      if (failed()) {  // the rest of the stream is dead: take it all
+        received_ += chunk.size() - used;
+        return chunk.size();
+      }
+    }
+    return used;
+  }
+
+  // next() for everything but a whole packet at the front: a sticky error, a report, a body
+  // being skipped, a fixed header still to read (or to refuse), a packet still incomplete.
+  constexpr result<packet> next_in_general() noexcept {
+    if (failed()) return error_;
+    if (reporting()) return take_report();
+    if (skip_ > 0) {
+      discard_buffered();
+      if (skip_ > 0) return need_more();
+    }
+    if (!have_header_) {
+      parse_header();
+      if (failed()) return error_;
+      if (reporting()) return take_report();
+      if (!have_header_) {
+        want_ = received_ + 1;  // any byte more may complete the header
+        return need_more();
+      }
+    }
+    const std::size_t size = header_.size();
+    if (end_ - begin_ < size) {
+      want_ = offset_ + size;  // received_ is offset_ plus the bytes held
+      return need_more();
+    }
+    return take_packet(storage_.data() + begin_, size);
+  }
+
+  // Decodes the whole packet of `size` bytes at the front of the buffer (its size is at most
+  // limit_) and hands it out, or makes its fault the sticky error.
+  constexpr result<packet> take_packet(const char* at, std::size_t size) noexcept {
+    ++stats_.decode_calls;
+    stats_.decoded_bytes += size;
+    // Decoded straight into the result handed out (the placeholder is overwritten). The
+    // placeholder holds a run-time value on purpose: from constants alone g++ 12 builds the
+    // result by zeroing all of its bytes first.
+    result<packet> r(std::in_place, std::in_place_type<puback>,
+                     puback{static_cast<std::uint16_t>(size)});
+    const decode_result d = decode_into(bytes_view(at, size), *r, version_, opts_.rules);
+    if (!d) [[unlikely]] {
+      r = refuse(d.error());
+      return r;  // one object returned on every path, so it is built in the caller's place
+    }
+    packet_offset_ = offset_;
+    begin_ += size;
+    offset_ += size;
+    have_header_ = false;
+    reserve_ = 0;
+    // Nothing left: the next bytes go to the front, so no compaction will have to move any.
+    // The returned packet's bytes stay where they are until then.
+    if (begin_ == end_) begin_ = end_ = 0;
+    if (opts_.require_connect_first && (detail::u8(at[0]) >> 4) == 1) {
+      connected_ = true;
+      version_ = std::get<connect>(*r).protocol;
+    }
+    return r;
+  }
+
+  // A packet decode() refused. A fixed-header fault is the header's to report, as when the
+  // header is read before the body arrives (the same code and offset).
+  MQTTWIRE_NOINLINE constexpr result<packet> refuse(error in_packet) noexcept {
+    if (!have_header_) {
+      parse_header();
+      if (failed()) return error_;
+    }
+    fail(in_packet);
+    return error_;
+  }
+
+  // The size of the packet at `at` when its Remaining Length is 1 or 2 bytes and all of it is
+  // among the `held` bytes; 0 otherwise (the general path reads longer or partial headers).
+  static constexpr std::size_t size_if_readable(const char* at, std::size_t held) noexcept {
+    if (held < 2) return 0;
+    const std::size_t b1 = detail::u8(at[1]);
+    if (b1 < 0x80) return 2 + b1;
+    if (held < 3) return 0;
+    const std::size_t b2 = detail::u8(at[2]);
+    if (b2 >= 0x80) return 0;
+    return 3 + ((b1 & 0x7Fu) | (b2 << 7));
+  }
+
+  // False when require_connect_first refuses the packet whose first byte is `first`.
+  constexpr bool in_connect_order(char first) const noexcept {
+    if (!opts_.require_connect_first) return true;
+    const bool is_connect = (detail::u8(first) >> 4) == static_cast<unsigned>(packet_type::connect);
+    return is_connect != connected_;
+  }
+
   constexpr result<packet> need_more() const noexcept {
     return error{errc::incomplete, static_cast<std::size_t>(received_)};
   }
@@ -359,13 +445,22 @@ class basic_framer {
 
   constexpr void fail(error in_packet) noexcept {
     error_ = error{in_packet.code, static_cast<std::size_t>(offset_)};
+    want_ = 0;
+    have_header_ = false;  // so that commit() sees a pending header only while the stream lives
+    reserve_ = 0;
     fault_offset_ = offset_ + in_packet.offset;
     packet_offset_ = offset_;
   }
 
   // Copies n bytes in behind the bytes held (the caller made room) and reads the header.
   constexpr void append(const char* from, std::size_t n) noexcept {
-    std::copy(from, from + n, storage_.data() + end_);
+    char* to = storage_.data() + end_;
+    if (n <= 8) {
+      // A few bytes (a byte-at-a-time peer, a header read on its own): cheaper than a call.
+      for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
+    } else {
+      std::copy(from, from + n, to);
+    }
     stats_.copied_bytes += n;
     received_ += n;
     end_ += n;
@@ -389,31 +484,35 @@ class basic_framer {
       if (connected_ && is_connect) return fail({errc::second_connect, 0});
     }
     stats_.header_bytes += std::min<std::size_t>(held, 5);
-    const result<frame_header> h =
-        peek_header(bytes_view(storage_.data() + begin_, held), version_, opts_.rules);
-    if (!h) {
-      if (h.code() == errc::incomplete) {
+    // peek_header's checks, without building its result.
+    const detail::header_read read =
+        detail::read_header(storage_.data() + begin_, held, version_, opts_.rules);
+    if (read.ec != errc::success) {
+      if (read.ec == errc::incomplete) {
         starved_at_ = held;
       } else {
-        fail(h.error());
+        fail({read.ec, read.at});
       }
       return;
     }
+    const frame_header& h = read.h;
     starved_at_ = 0;
-    if (h->size() > limit_) {
+    if (h.size() > limit_) {
       // The fault is the Remaining Length field, at byte 1 of the packet.
       if (!opts_.skip_oversized) {
         fail({errc::packet_too_large, 1});
         return;
       }
       report_ = error{errc::packet_too_large, static_cast<std::size_t>(offset_)};
+      want_ = 0;
       packet_offset_ = offset_;
-      skip_ = h->size();
+      skip_ = h.size();
       discard_buffered();
       return;
     }
-    header_ = *h;
+    header_ = h;
     have_header_ = true;
+    reserve_ = std::min(header_.size(), eager_reserve_limit);
   }
 
   constexpr void discard_buffered() noexcept {
@@ -424,33 +523,42 @@ class basic_framer {
     stats_.discarded_bytes += k;
   }
 
-  // Ensures room for n bytes after end_ (as far as the storage allows). Only called from
-  // prepare(), so views into returned packets stay valid through next().
+  // Whether n bytes fit after end_ with the room make_room() would keep: prepare()'s quick test.
+  constexpr bool has_room(std::size_t n) const noexcept {
+    const std::size_t cap = storage_.capacity();
+    return cap - end_ >= n && cap - begin_ >= reserve_ + n;
+  }
+
+  // The bytes to keep room for from begin_: those held, or the whole pending packet when its
+  // size is known (up to the eager reservation).
+  constexpr std::size_t pending_size() const noexcept { return std::max(end_ - begin_, reserve_); }
+
+  // Makes room for n bytes after end_ (as far as the storage allows) when has_room(n) is false.
+  // Only called from prepare(), so views into returned packets stay valid through next().
   //
   // Once the pending packet's size is known, room for all of it is made at once, while little of
   // it is buffered: a large packet that arrives in many reads is then received in place instead
   // of being moved again each time the tail of the buffer runs out. The reservation made ahead
   // of the bytes is capped (eager_reserve_limit), so a peer cannot make us allocate a maximum
   // size packet by sending its 5-byte header; beyond the cap, growth stays geometric.
-  constexpr void make_room(std::size_t n) {
+  MQTTWIRE_NOINLINE constexpr void make_room(std::size_t n) {
     const std::size_t cap = storage_.capacity();
     const std::size_t held = end_ - begin_;
-    std::size_t pending = held;
-    if (have_header_ && header_.size() > held) {
-      pending = std::min(header_.size(), std::max(held, eager_reserve_limit));
-    }
-    if (cap - end_ >= n && cap - begin_ >= pending + n) return;
-    if (cap >= pending + n || !Storage::growable) {
+    const std::size_t need = pending_size() + n;
+    // Never past one maximum packet plus this read while the caller drains: the memory bound of
+    // the class comment (a caller that does not drain gets geometric growth).
+    const std::size_t most = need - n <= limit_ ? std::max(need, limit_ + n) : SIZE_MAX;
+    // Compacting moves the bytes held, so it is done only in a buffer of twice what is needed:
+    // then it happens at most once per half a buffer of input. A buffer of exactly one large
+    // packet plus a read would instead move the start of every such packet received.
+    if (!Storage::growable || (cap >= need && cap >= std::min(2 * need, most))) {
       std::copy(storage_.data() + begin_, storage_.data() + end_, storage_.data());
-      stats_.moved_bytes += held;
     } else {
-      // Grow geometrically (amortised linear), but never past one maximum packet plus this
-      // read while the caller drains: the memory bound of the class comment.
-      const std::size_t doubled = std::max<std::size_t>(2 * cap, 256);
-      const std::size_t bounded = pending <= limit_ ? std::min(doubled, limit_ + n) : doubled;
-      storage_.regrow(std::max(pending + n, bounded), begin_, end_);
-      stats_.moved_bytes += held;
+      // Geometric growth (amortised linear), to twice what is needed.
+      const std::size_t grown = std::max({2 * need, 2 * cap, std::size_t{256}});
+      storage_.regrow(std::min(grown, most), begin_, end_);
     }
+    stats_.moved_bytes += held;
     begin_ = 0;
     end_ = held;
   }
@@ -469,9 +577,11 @@ class basic_framer {
   std::uint64_t fault_offset_ = 0;
   std::uint64_t skip_ = 0;           // bytes of an oversized packet still to discard
   frame_header header_{};            // the pending packet's header, once readable
-  bool have_header_ = false;
+  bool have_header_ = false;          // never with a sticky error or a body being skipped
   bool connected_ = false;           // a CONNECT was returned (require_connect_first)
   std::size_t starved_at_ = 0;       // bytes held when the header was last found incomplete
+  std::size_t reserve_ = 0;  // room kept from begin_ for the pending packet (its size, capped)
+  std::uint64_t want_ = 0;  // received_ that next() waits for before it looks again (0: look now)
   // Plain errors rather than optionals: g++ 12 -O2 warns maybe-uninitialized on optional<error>.
   error error_{};   // sticky once its code is not success
   error report_{};  // a packet_too_large still to report (skip_oversized)
