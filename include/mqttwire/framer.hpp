@@ -163,7 +163,7 @@ template <class Storage>
 class basic_framer {
  public:
   constexpr basic_framer(protocol_version v, framer_options o, Storage storage = {}) noexcept
-      : storage_(std::move(storage)), version_(v), opts_(o) {
+      : storage_(std::move(storage)), opts_(o), version_(v) {
     // A packet must fit in a fixed buffer, so a fixed buffer caps the packet size.
     if constexpr (!Storage::growable) {
       limit_ = std::min(opts_.max_packet_size, storage_.capacity());
@@ -489,7 +489,7 @@ class basic_framer {
         detail::read_header(storage_.data() + begin_, held, version_, opts_.rules);
     if (read.ec != errc::success) {
       if (read.ec == errc::incomplete) {
-        starved_at_ = held;
+        starved_at_ = static_cast<std::uint8_t>(held);  // an incomplete header has 1..4 bytes
       } else {
         fail({read.ec, read.at});
       }
@@ -566,7 +566,6 @@ class basic_framer {
   static constexpr std::size_t eager_reserve_limit = std::size_t{1} << 20;
 
   Storage storage_;
-  protocol_version version_;
   framer_options opts_;
   std::size_t limit_ = 0;
   std::size_t begin_ = 0;  // first byte not yet returned
@@ -577,11 +576,12 @@ class basic_framer {
   std::uint64_t fault_offset_ = 0;
   std::uint64_t skip_ = 0;           // bytes of an oversized packet still to discard
   frame_header header_{};            // the pending packet's header, once readable
-  bool have_header_ = false;          // never with a sticky error or a body being skipped
+  bool have_header_ = false;         // never with a sticky error or a body being skipped
   bool connected_ = false;           // a CONNECT was returned (require_connect_first)
-  std::size_t starved_at_ = 0;       // bytes held when the header was last found incomplete
-  std::size_t reserve_ = 0;  // room kept from begin_ for the pending packet (its size, capped)
-  std::uint64_t want_ = 0;  // received_ that next() waits for before it looks again (0: look now)
+  protocol_version version_;
+  std::uint8_t starved_at_ = 0;      // bytes held (1..4) when the header was found incomplete
+  std::size_t reserve_ = 0;          // room kept from begin_ for the pending packet (capped)
+  std::uint64_t want_ = 0;           // received_ next() waits for before it looks (0: look now)
   // Plain errors rather than optionals: g++ 12 -O2 warns maybe-uninitialized on optional<error>.
   error error_{};   // sticky once its code is not success
   error report_{};  // a packet_too_large still to report (skip_oversized)
