@@ -126,6 +126,7 @@ class broker {
   broker(const broker&) = delete;
   broker& operator=(const broker&) = delete;
 
+  const broker_options& options() const noexcept { return opts_; }
   /// The options for the server_session of a new connection.
   server_options session_options() const {
     server_options o;
