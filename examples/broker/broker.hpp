@@ -79,12 +79,13 @@ class peer {
 };
 
 /// A client id's entry: its connection while online, and the session a persistent client
-/// keeps while offline ([MQTT-3.1.2-4]).
+/// keeps while offline ([MQTT-3.1.2-4]). Every connected client has one, so it is kept small:
+/// the kept session, needed only by a persistent client while offline, is allocated apart.
 struct client {
-  std::string id;
+  std::string_view id;  // the registry's key (a std::map node, which does not move)
   peer* online = nullptr;
+  std::unique_ptr<session_state> kept;  // while a persistent client is offline
   bool persistent = false;  // Clean Session 0
-  session_state kept{};     // while offline
   bool dirty = false;       // changed since the log last saved it
   bool dropping = false;    // at its limits (logged once per run of drops)
 };
@@ -113,7 +114,7 @@ class broker {
       for (const stored_subscription& sub : s.subscriptions) {
         static_cast<void>(index_.add(sub.topic_filter, &c, sub.qos));
       }
-      c.kept = std::move(s);
+      c.kept = std::make_unique<session_state>(std::move(s));
     }
     if (r.torn_bytes != 0) {
       say("persist: ignored a torn tail of " + std::to_string(r.torn_bytes) + " bytes");
@@ -160,7 +161,7 @@ class broker {
     --connected_;
     c->online = nullptr;
     if (c->persistent) {
-      c->kept = p.session.take_state();
+      c->kept = std::make_unique<session_state>(p.session.take_state());
     } else {
       drop(*c);
     }
@@ -186,8 +187,8 @@ class broker {
     std::vector<peer*> released;
     for (const std::string& id : std::exchange(dirty_, {})) {
       const auto it = clients_.find(id);
-      if (it == clients_.end() || !it->second->dirty) continue;
-      client& c = *it->second;
+      if (it == clients_.end() || !it->second.dirty) continue;
+      client& c = it->second;
       save(c);
       c.dirty = false;
       if (c.online != nullptr) released.push_back(c.online);
@@ -218,10 +219,10 @@ class broker {
   /// The kept state of an offline persistent session, or nullptr.
   const session_state* offline_session(std::string_view id) const {
     const auto it = clients_.find(id);
-    if (it == clients_.end() || it->second->online != nullptr || !it->second->persistent) {
+    if (it == clients_.end() || it->second.online != nullptr || !it->second.persistent) {
       return nullptr;
     }
-    return &it->second->kept;
+    return it->second.kept.get();
   }
   const broker_stats& stats() const noexcept { return stats_; }
 
@@ -251,8 +252,8 @@ class broker {
     }
     // [MQTT-3.1.4-2]: a second connection with this id ends the first. Its closed event is
     // handled now, so its session state is taken before this one is accepted.
-    if (const auto it = clients_.find(id); it != clients_.end() && it->second->online) {
-      peer& old = *it->second->online;
+    if (const auto it = clients_.find(id); it != clients_.end() && it->second.online) {
+      peer& old = *it->second.online;
       old.session.close(errc::session_taken_over, now);
       pump(old, now);
       old.wake();
@@ -266,7 +267,8 @@ class broker {
       // session keeps those QoS 2 ids and answers a resent message at once: what its messages
       // changed is made durable first, so the answer never runs ahead of the disk.
       if (commit_pending()) commit(now);
-      resumed = std::exchange(slot.kept, {});  // [MQTT-3.1.2-4]
+      resumed = slot.kept ? std::move(*slot.kept) : session_state{};  // [MQTT-3.1.2-4]
+      slot.kept.reset();
     }
     slot.persistent = !c.clean_session;
     slot.online = &p;
@@ -334,7 +336,7 @@ class broker {
       --connected_;
       c->online = nullptr;
       if (c->persistent) {
-        c->kept = p.session.take_state();
+        c->kept = std::make_unique<session_state>(p.session.take_state());
         mark_dirty(*c);
       } else {
         drop(*c);
@@ -399,7 +401,8 @@ class broker {
       // [MQTT-3.1.2-5]: QoS 1/2 kept for the offline session (QoS 0 is not, as in mosquitto).
       const qos_level at = std::min(m->view().qos, q);
       if (at == qos_level::at_most_once) return;
-      e = c.kept.enqueue(m, at, opts_.max_queued);
+      if (!c.kept) c.kept = std::make_unique<session_state>();
+      e = c.kept->enqueue(m, at, opts_.max_queued);
       if (e == errc::success && store_ != nullptr) {
         store_->enqueue(c.id, m, at);
         request_commit();
@@ -413,7 +416,7 @@ class broker {
     ++stats_.dropped;
     if (!c.dropping) {
       c.dropping = true;
-      say("drop client=" + c.id + " reason=" + std::string(to_string(e)));
+      say("drop client=" + std::string(c.id) + " reason=" + std::string(to_string(e)));
     }
   }
 
@@ -429,21 +432,20 @@ class broker {
   client& entry(std::string_view id) {
     auto it = clients_.find(id);
     if (it == clients_.end()) {
-      auto c = std::make_unique<client>();
-      c->id = std::string(id);
-      it = clients_.emplace(c->id, std::move(c)).first;
+      it = clients_.try_emplace(std::string(id)).first;
+      it->second.id = it->first;
     }
-    return *it->second;
+    return it->second;
   }
   // A clean session ends: its subscriptions and the entry go.
   void drop(client& c) {
     index_.remove_all(&c);
-    clients_.erase(c.id);
+    clients_.erase(clients_.find(c.id));  // by iterator: c.id views the key being erased
   }
   // A persistent session is discarded (the client connected with Clean Session 1).
   void forget(client& c) {
     index_.remove_all(&c);
-    c.kept = {};
+    c.kept.reset();
     c.persistent = false;
     c.dirty = false;
     if (store_ != nullptr) {
@@ -467,7 +469,7 @@ class broker {
   void mark_dirty(client& c) {
     if (store_ == nullptr || c.dirty) return;
     c.dirty = true;
-    dirty_.push_back(c.id);
+    dirty_.emplace_back(c.id);
     request_commit();
   }
   void request_commit() {
@@ -476,8 +478,10 @@ class broker {
     commit_needed_();
   }
   void save(const client& c) {
-    session_state s = c.online != nullptr ? c.online->session.export_state() : c.kept;
-    s.client_id = c.id;
+    session_state s = c.online != nullptr ? c.online->session.export_state()
+                      : c.kept         ? *c.kept
+                                       : session_state{};
+    s.client_id = std::string(c.id);
     store_->save_session(s);
   }
   void compact() {
@@ -485,8 +489,10 @@ class broker {
     for (const auto& [topic, m] : retained_) retained.push_back(m);
     std::vector<session_state> sessions;
     for (const auto& [id, c] : clients_) {
-      if (!c->persistent) continue;
-      sessions.push_back(c->online != nullptr ? c->online->session.export_state() : c->kept);
+      if (!c.persistent) continue;
+      sessions.push_back(c.online != nullptr ? c.online->session.export_state()
+                         : c.kept            ? *c.kept
+                                             : session_state{});
       sessions.back().client_id = id;
     }
     store_->rewrite(retained, sessions);
@@ -499,7 +505,7 @@ class broker {
   }
   void log_closed(const peer& p, const client* c, const events::closed& e) const {
     // "?": no CONNECT was read; "": it had an empty client id.
-    std::string who = c != nullptr ? c->id : "?";
+    std::string who = c != nullptr ? std::string(c->id) : "?";
     if (c == nullptr && !p.session.request().empty()) {
       who = p.session.client_id().empty() ? "\"\"" : std::string(p.session.client_id());
     }
@@ -537,7 +543,7 @@ class broker {
   broker_options opts_;
   store* store_;
   log_sink log_;
-  std::map<std::string, std::unique_ptr<client>, std::less<>> clients_;
+  std::map<std::string, client, std::less<>> clients_;  // by client id
   subscription_index<client*, qos_level> index_;
   std::map<std::string, shared_message, std::less<>> retained_;
   std::vector<pending_ack> pending_acks_;  // in arrival order
