@@ -61,7 +61,9 @@ struct client;
 /// written. The I/O layer derives from it (connection.hpp), and so do the tests.
 class peer {
  public:
-  peer(const server_options& o, time_point opened) : session(o, opened) {}
+  /// `o`: the broker's session_options(), shared by every peer.
+  peer(std::shared_ptr<const server_options> o, time_point opened)
+      : session(server_session::with_shared_options(std::move(o), opened)) {}
   peer(const peer&) = delete;
   peer& operator=(const peer&) = delete;
   virtual ~peer() = default;
@@ -100,7 +102,8 @@ class broker {
   using log_sink = std::function<void(const std::string&)>;
 
   explicit broker(broker_options o = {}, store* durable = nullptr, log_sink log = {})
-      : opts_(std::move(o)), store_(durable), log_(std::move(log)) {
+      : opts_(std::move(o)), store_(durable), log_(std::move(log)),
+        session_options_(std::make_shared<const server_options>(make_session_options())) {
     if (store_ == nullptr) return;
     recovered_state r = store_->take_recovered();
     next_ref_ = r.next_ref;
@@ -128,18 +131,10 @@ class broker {
   broker& operator=(const broker&) = delete;
 
   const broker_options& options() const noexcept { return opts_; }
-  /// The options for the server_session of a new connection.
-  server_options session_options() const {
-    server_options o;
-    o.max_inflight = opts_.max_inflight;
-    o.max_queued = opts_.max_queued;
-    o.max_output = opts_.max_output;
-    o.max_packet_size = opts_.max_packet_size;
-    o.connect_timeout = opts_.connect_timeout;
-    o.manual_acks = store_ != nullptr;     // PUBACK/PUBREC after the commit
-    o.report_packets = store_ != nullptr;  // PUBREC/PUBREL change what is saved
-    o.policy.accept_long_3_1_client_ids = true;  // as mosquitto does
-    return o;
+  /// The options for the server_session of a new connection: one object that every session
+  /// points to, rather than a copy in each.
+  const std::shared_ptr<const server_options>& session_options() const noexcept {
+    return session_options_;
   }
   /// `f` is called (once until the next commit) when a change awaits commit().
   void on_commit_needed(std::function<void()> f) { commit_needed_ = std::move(f); }
@@ -227,6 +222,19 @@ class broker {
   const broker_stats& stats() const noexcept { return stats_; }
 
  private:
+  server_options make_session_options() const {
+    server_options o;
+    o.max_inflight = opts_.max_inflight;
+    o.max_queued = opts_.max_queued;
+    o.max_output = opts_.max_output;
+    o.max_packet_size = opts_.max_packet_size;
+    o.connect_timeout = opts_.connect_timeout;
+    o.manual_acks = store_ != nullptr;     // PUBACK/PUBREC after the commit
+    o.report_packets = store_ != nullptr;  // PUBREC/PUBREL change what is saved
+    o.policy.accept_long_3_1_client_ids = true;  // as mosquitto does
+    return o;
+  }
+
   struct pending_ack {
     peer* who;
     std::uint16_t packet_id;
@@ -506,7 +514,7 @@ class broker {
   void log_closed(const peer& p, const client* c, const events::closed& e) const {
     // "?": no CONNECT was read; "": it had an empty client id.
     std::string who = c != nullptr ? std::string(c->id) : "?";
-    if (c == nullptr && !p.session.request().empty()) {
+    if (c == nullptr && p.session.connect_received()) {
       who = p.session.client_id().empty() ? "\"\"" : std::string(p.session.client_id());
     }
     if (e.refusal) {
@@ -543,6 +551,7 @@ class broker {
   broker_options opts_;
   store* store_;
   log_sink log_;
+  std::shared_ptr<const server_options> session_options_;
   std::map<std::string, client, std::less<>> clients_;  // by client id
   subscription_index<client*, qos_level> index_;
   std::map<std::string, shared_message, std::less<>> retained_;
