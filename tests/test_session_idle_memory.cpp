@@ -145,3 +145,39 @@ TEST_CASE("idle memory: a server session with its own options allocates them, an
   }
   CHECK(live_bytes == before);
 }
+
+TEST_CASE("idle memory: a subscriber after a QoS 1 delivery keeps its subscription, not its queues") {
+  std::string connect_bytes;
+  REQUIRE(encode_to(connect{.keep_alive = 60, .client_id = "sub-1"},
+                    std::back_inserter(connect_bytes)).ec == errc::success);
+  const auto shared = std::make_shared<const server_options>();
+  const shared_message m = *make_shared_message(
+      publish{.qos = qos_level::at_least_once, .topic = "a/b", .packet_id = 9, .payload = "x"});
+  const long before = live_bytes;
+  {
+    server_session s = server_session::with_shared_options(shared, t0);
+    receive(s, hex(connect_bytes), t0);
+    REQUIRE(poll_all(s).size() == 1);
+    REQUIRE(s.accept(t0) == errc::success);
+    CHECK(sent(s) == wire("20 02 00 00"));
+    receive(s, "82 08 00 01 00 03 61 2f 62 01", t0);  // SUBSCRIBE 1: a/b at QoS 1
+    REQUIRE(poll_all(s).size() == 1);
+    REQUIRE(s.grant_up_to(1, qos_level::at_least_once, t0) == errc::success);
+    CHECK(sent(s) == wire("90 03 00 01 01"));
+    REQUIRE(s.deliver(m, qos_level::at_least_once, false, t0) == errc::success);
+    CHECK(sent(s) == wire("32 08 00 03 61 2f 62 00 01 78"));
+    receive(s, "40 02 00 01", t0);  // its PUBACK
+    REQUIRE(poll_all(s).size() == 1);
+    const long busy = live_bytes - before;  // the queues' blocks, the 8 KiB packet-id table
+    static_cast<void>(s.release_idle_memory());
+    const long idle = live_bytes - before;
+    MESSAGE("held while idle: " << idle << " bytes (" << busy << " before release_idle_memory)");
+    CHECK(busy > 8 * 1024);
+    CHECK(idle <= 64);  // the subscription: one stored_subscription in its vector
+
+    // And it works as before: the next delivery takes a packet id again.
+    REQUIRE(s.deliver(m, qos_level::at_least_once, false, t0) == errc::success);
+    CHECK(sent(s) == wire("32 08 00 03 61 2f 62 00 01 78"));
+    CHECK(s.in_flight() == 1);
+  }
+}

@@ -477,7 +477,7 @@ class client_session : public detail::session_core<client_session, client_event>
   }
 
   const detail::flow_limits& limits() const noexcept { return limits_; }
-  void release_idle() noexcept {}  // nothing beyond what session_core frees
+  void release_idle() noexcept { requests_.release_if_empty(); }
 
   detail::flow_limits limits_;
   client_options opts_;

@@ -388,6 +388,8 @@ class server_session : public detail::session_core<server_session, server_event>
   // views of every earlier event do).
   void release_idle() noexcept {
     if (state_ != link_state::connecting && state_ != link_state::authorizing) request_.reset();
+    requests_.release_if_empty();
+    held_subacks_.release_if_empty();
   }
 
   // The output was written: what waited for room goes out (SUBACKs, acks, messages).

@@ -53,14 +53,17 @@ class session_core {
     return framer_.feed(bytes);
   }
   /// Frees what a connection waiting for its peer need not hold: the input buffer while it
-  /// holds no bytes (see framer::release_buffer), the storage of the output and of the event
-  /// queue while they are empty, and a server's CONNECT once answered (server_session::request()).
+  /// holds no bytes (see framer::release_buffer), the storage of the output, of the event queue
+  /// and of the other queues while they are empty (the packet-id table while no id is in use),
+  /// and a server's CONNECT once answered (server_session::request()).
   /// Returns the input-buffer bytes freed. For a server with many
   /// idle connections: call it before waiting for the socket to be readable, then prepare()
   /// what the socket has. Ends the views in earlier events.
   std::size_t release_idle_memory() noexcept {
     self().release_idle();
     events_.release_if_empty();
+    outbound_.release_if_empty();
+    inbound_.release_if_empty();
     out_.release_if_empty();
     return framer_.release_buffer();
   }
