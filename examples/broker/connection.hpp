@@ -292,7 +292,8 @@ class connection final : public peer,
     if (closed_) return;
     const std::optional<time_point> due = closing_ ? std::optional(closing_deadline_)
                                                    : session.next_deadline();
-    if (due) deadlines_.schedule(this->shared_from_this(), *due);
+    // Checked first: most calls change nothing, and need no shared_ptr made for the queue.
+    if (due && !queued_by(*due)) deadlines_.schedule(this->shared_from_this(), *due);
   }
   void on_deadline(time_point now) override {
     if (closing_ && now >= closing_deadline_) {

@@ -43,6 +43,8 @@ class deadline_queue {
     /// The deadline has passed (`now` >= the time given to schedule()); the member is no
     /// longer queued, and schedules itself again if it still has a deadline.
     virtual void on_deadline(time_point now) = 0;
+    /// Queued for `t` or earlier: schedule(t) would change nothing.
+    bool queued_by(time_point t) const noexcept { return slot_ != unqueued && due_ <= t; }
 
    protected:
     ~member() = default;
@@ -64,8 +66,8 @@ class deadline_queue {
   /// after which the member schedules its real deadline.
   void schedule(std::shared_ptr<member> m, time_point due) {
     member& x = *m;
+    if (x.queued_by(due)) return;
     if (x.slot_ != member::unqueued) {
-      if (x.due_ <= due) return;
       x.due_ = due;
       sift_up(x.slot_);
     } else {
