@@ -24,9 +24,10 @@ using mqttwire::time_point;
 
 /// A min-heap of members by deadline, and one timer armed for the earliest. A broker holds
 /// thousands of connections that are idle, each with a deadline that is seldom reached: a
-/// steady_timer of its own would cost each of them the timer object and a pending wait
-/// operation (about 250 bytes, measured); here a member costs its deadline and its place in
-/// the heap (16 bytes) and a shared_ptr in the heap's vector (16 more).
+/// steady_timer of its own would cost each of them the timer object (112 bytes with
+/// any_io_executor) and a pending wait operation (about 100 more); here a member costs its
+/// deadline, its place in the heap and a vtable pointer (24 bytes), and the heap's vector a
+/// shared_ptr (16 more).
 ///
 /// A queued member is kept alive by the queue until its deadline or cancel(), as a pending
 /// timer wait kept it alive. One thread: the queue and its members are used from the thread
