@@ -199,7 +199,7 @@ struct session_pair {
       route(m->msg);
     } else if (const auto* x = std::get_if<events::closed>(&e)) {
       server_closes.push_back(*x);
-      if (!server.request().empty() && !server.request().view().clean_session) {
+      if (server.connect_received() && !server.clean_session()) {
         kept = server.take_state();
       }
     }

@@ -47,9 +47,8 @@ struct connection {
       keep(m->msg);  // its views end at the next read
     } else if (const auto* x = std::get_if<ev::closed>(&e)) {
       if (x->publish_will) keep(*session.will_message());
-      const mqttwire::connect& request = session.request().view();
-      if (!x->refusal && !session.request().empty() && !request.clean_session) {
-        offline.insert_or_assign(std::string(request.client_id), session.take_state());
+      if (!x->refusal && session.connect_received() && !session.clean_session()) {
+        offline.insert_or_assign(std::string(session.client_id()), session.take_state());
       }
     }
   }

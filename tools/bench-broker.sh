@@ -11,6 +11,7 @@
 #   env:   MQTTWIRE_BROKER, MQTTWIRE_LOAD   use these binaries instead of building
 #          FAN_IN_MESSAGES (20000), FAN_OUT_MESSAGES (2000), IDLE (10000), RUN_TIMEOUT (30 s),
 #          FAN_IN_WINDOW (1), FAN_OUT_WINDOW (4): messages per publisher not yet delivered.
+#          IDLE_ONLY=1: only the idle connections (the memory figure), no throughput runs.
 # mosquitto runs with max_queued_messages 0 (no limit): with its default of 1000, mosquitto
 # 2.0.11 (Debian 12) dropped QoS 1 messages for the one fan-in subscriber ("Outgoing messages
 # are being dropped") with only 100 outstanding, and the run stalled at about 1,450 of 20,000.
@@ -22,6 +23,7 @@ idle=${IDLE:-10000}
 run_timeout=${RUN_TIMEOUT:-30}
 fan_in_window=${FAN_IN_WINDOW:-1}
 fan_out_window=${FAN_OUT_WINDOW:-4}
+idle_only=${IDLE_ONLY:-0}
 
 if [[ -z ${MQTTWIRE_BROKER:-} || -z ${MQTTWIRE_LOAD:-} ]]; then
   build=build/bench-broker
@@ -107,6 +109,7 @@ field() {  # field NAME LINE
 declare -A result
 for name in ours mosquitto; do
   for config in qos0 qos1 qos1-persist; do
+    ((idle_only)) && break
     case $config in
       qos0) qos=0 persist=0 clean=1 ;;
       qos1) qos=1 persist=0 clean=1 ;;
@@ -136,6 +139,7 @@ ratio() {  # ratio A B: A/B with two decimals, or - when either is missing
   fi
 }
 
+if ((!idle_only)); then
 echo
 echo "| scenario | mqttwire-broker msgs/s | mosquitto msgs/s | ratio | ours p50 / p99 µs | mosquitto p50 / p99 µs | delivered ours / mosquitto |"
 echo "|---|---|---|---|---|---|---|"
@@ -149,6 +153,7 @@ for config in qos0 qos1 qos1-persist; do
       "$(field received "$a")/$(field expected "$a") / $(field received "$b")/$(field expected "$b") |"
   done
 done
+fi
 echo
 echo "| idle $idle connections | mqttwire-broker | mosquitto | ratio |"
 echo "|---|---|---|---|"

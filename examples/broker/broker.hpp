@@ -61,7 +61,9 @@ struct client;
 /// written. The I/O layer derives from it (connection.hpp), and so do the tests.
 class peer {
  public:
-  peer(const server_options& o, time_point opened) : session(o, opened) {}
+  /// `o`: the broker's session_options(), shared by every peer.
+  peer(std::shared_ptr<const server_options> o, time_point opened)
+      : session(server_session::with_shared_options(std::move(o), opened)) {}
   peer(const peer&) = delete;
   peer& operator=(const peer&) = delete;
   virtual ~peer() = default;
@@ -79,12 +81,13 @@ class peer {
 };
 
 /// A client id's entry: its connection while online, and the session a persistent client
-/// keeps while offline ([MQTT-3.1.2-4]).
+/// keeps while offline ([MQTT-3.1.2-4]). Every connected client has one, so it is kept small:
+/// the kept session, needed only by a persistent client while offline, is allocated apart.
 struct client {
-  std::string id;
+  std::string_view id;  // the registry's key (a std::map node, which does not move)
   peer* online = nullptr;
+  std::unique_ptr<session_state> kept;  // while a persistent client is offline
   bool persistent = false;  // Clean Session 0
-  session_state kept{};     // while offline
   bool dirty = false;       // changed since the log last saved it
   bool dropping = false;    // at its limits (logged once per run of drops)
 };
@@ -99,7 +102,8 @@ class broker {
   using log_sink = std::function<void(const std::string&)>;
 
   explicit broker(broker_options o = {}, store* durable = nullptr, log_sink log = {})
-      : opts_(std::move(o)), store_(durable), log_(std::move(log)) {
+      : opts_(std::move(o)), store_(durable), log_(std::move(log)),
+        session_options_(std::make_shared<const server_options>(make_session_options())) {
     if (store_ == nullptr) return;
     recovered_state r = store_->take_recovered();
     next_ref_ = r.next_ref;
@@ -113,7 +117,7 @@ class broker {
       for (const stored_subscription& sub : s.subscriptions) {
         static_cast<void>(index_.add(sub.topic_filter, &c, sub.qos));
       }
-      c.kept = std::move(s);
+      c.kept = std::make_unique<session_state>(std::move(s));
     }
     if (r.torn_bytes != 0) {
       say("persist: ignored a torn tail of " + std::to_string(r.torn_bytes) + " bytes");
@@ -126,18 +130,11 @@ class broker {
   broker(const broker&) = delete;
   broker& operator=(const broker&) = delete;
 
-  /// The options for the server_session of a new connection.
-  server_options session_options() const {
-    server_options o;
-    o.max_inflight = opts_.max_inflight;
-    o.max_queued = opts_.max_queued;
-    o.max_output = opts_.max_output;
-    o.max_packet_size = opts_.max_packet_size;
-    o.connect_timeout = opts_.connect_timeout;
-    o.manual_acks = store_ != nullptr;     // PUBACK/PUBREC after the commit
-    o.report_packets = store_ != nullptr;  // PUBREC/PUBREL change what is saved
-    o.policy.accept_long_3_1_client_ids = true;  // as mosquitto does
-    return o;
+  const broker_options& options() const noexcept { return opts_; }
+  /// The options for the server_session of a new connection: one object that every session
+  /// points to, rather than a copy in each.
+  const std::shared_ptr<const server_options>& session_options() const noexcept {
+    return session_options_;
   }
   /// `f` is called (once until the next commit) when a change awaits commit().
   void on_commit_needed(std::function<void()> f) { commit_needed_ = std::move(f); }
@@ -159,7 +156,7 @@ class broker {
     --connected_;
     c->online = nullptr;
     if (c->persistent) {
-      c->kept = p.session.take_state();
+      c->kept = std::make_unique<session_state>(p.session.take_state());
     } else {
       drop(*c);
     }
@@ -185,8 +182,8 @@ class broker {
     std::vector<peer*> released;
     for (const std::string& id : std::exchange(dirty_, {})) {
       const auto it = clients_.find(id);
-      if (it == clients_.end() || !it->second->dirty) continue;
-      client& c = *it->second;
+      if (it == clients_.end() || !it->second.dirty) continue;
+      client& c = it->second;
       save(c);
       c.dirty = false;
       if (c.online != nullptr) released.push_back(c.online);
@@ -217,14 +214,27 @@ class broker {
   /// The kept state of an offline persistent session, or nullptr.
   const session_state* offline_session(std::string_view id) const {
     const auto it = clients_.find(id);
-    if (it == clients_.end() || it->second->online != nullptr || !it->second->persistent) {
+    if (it == clients_.end() || it->second.online != nullptr || !it->second.persistent) {
       return nullptr;
     }
-    return &it->second->kept;
+    return it->second.kept.get();
   }
   const broker_stats& stats() const noexcept { return stats_; }
 
  private:
+  server_options make_session_options() const {
+    server_options o;
+    o.max_inflight = opts_.max_inflight;
+    o.max_queued = opts_.max_queued;
+    o.max_output = opts_.max_output;
+    o.max_packet_size = opts_.max_packet_size;
+    o.connect_timeout = opts_.connect_timeout;
+    o.manual_acks = store_ != nullptr;     // PUBACK/PUBREC after the commit
+    o.report_packets = store_ != nullptr;  // PUBREC/PUBREL change what is saved
+    o.policy.accept_long_3_1_client_ids = true;  // as mosquitto does
+    return o;
+  }
+
   struct pending_ack {
     peer* who;
     std::uint16_t packet_id;
@@ -250,8 +260,8 @@ class broker {
     }
     // [MQTT-3.1.4-2]: a second connection with this id ends the first. Its closed event is
     // handled now, so its session state is taken before this one is accepted.
-    if (const auto it = clients_.find(id); it != clients_.end() && it->second->online) {
-      peer& old = *it->second->online;
+    if (const auto it = clients_.find(id); it != clients_.end() && it->second.online) {
+      peer& old = *it->second.online;
       old.session.close(errc::session_taken_over, now);
       pump(old, now);
       old.wake();
@@ -265,7 +275,8 @@ class broker {
       // session keeps those QoS 2 ids and answers a resent message at once: what its messages
       // changed is made durable first, so the answer never runs ahead of the disk.
       if (commit_pending()) commit(now);
-      resumed = std::exchange(slot.kept, {});  // [MQTT-3.1.2-4]
+      resumed = slot.kept ? std::move(*slot.kept) : session_state{};  // [MQTT-3.1.2-4]
+      slot.kept.reset();
     }
     slot.persistent = !c.clean_session;
     slot.online = &p;
@@ -333,7 +344,7 @@ class broker {
       --connected_;
       c->online = nullptr;
       if (c->persistent) {
-        c->kept = p.session.take_state();
+        c->kept = std::make_unique<session_state>(p.session.take_state());
         mark_dirty(*c);
       } else {
         drop(*c);
@@ -398,7 +409,8 @@ class broker {
       // [MQTT-3.1.2-5]: QoS 1/2 kept for the offline session (QoS 0 is not, as in mosquitto).
       const qos_level at = std::min(m->view().qos, q);
       if (at == qos_level::at_most_once) return;
-      e = c.kept.enqueue(m, at, opts_.max_queued);
+      if (!c.kept) c.kept = std::make_unique<session_state>();
+      e = c.kept->enqueue(m, at, opts_.max_queued);
       if (e == errc::success && store_ != nullptr) {
         store_->enqueue(c.id, m, at);
         request_commit();
@@ -412,7 +424,7 @@ class broker {
     ++stats_.dropped;
     if (!c.dropping) {
       c.dropping = true;
-      say("drop client=" + c.id + " reason=" + std::string(to_string(e)));
+      say("drop client=" + std::string(c.id) + " reason=" + std::string(to_string(e)));
     }
   }
 
@@ -428,21 +440,20 @@ class broker {
   client& entry(std::string_view id) {
     auto it = clients_.find(id);
     if (it == clients_.end()) {
-      auto c = std::make_unique<client>();
-      c->id = std::string(id);
-      it = clients_.emplace(c->id, std::move(c)).first;
+      it = clients_.try_emplace(std::string(id)).first;
+      it->second.id = it->first;
     }
-    return *it->second;
+    return it->second;
   }
   // A clean session ends: its subscriptions and the entry go.
   void drop(client& c) {
     index_.remove_all(&c);
-    clients_.erase(c.id);
+    clients_.erase(clients_.find(c.id));  // by iterator: c.id views the key being erased
   }
   // A persistent session is discarded (the client connected with Clean Session 1).
   void forget(client& c) {
     index_.remove_all(&c);
-    c.kept = {};
+    c.kept.reset();
     c.persistent = false;
     c.dirty = false;
     if (store_ != nullptr) {
@@ -466,7 +477,7 @@ class broker {
   void mark_dirty(client& c) {
     if (store_ == nullptr || c.dirty) return;
     c.dirty = true;
-    dirty_.push_back(c.id);
+    dirty_.emplace_back(c.id);
     request_commit();
   }
   void request_commit() {
@@ -475,8 +486,10 @@ class broker {
     commit_needed_();
   }
   void save(const client& c) {
-    session_state s = c.online != nullptr ? c.online->session.export_state() : c.kept;
-    s.client_id = c.id;
+    session_state s = c.online != nullptr ? c.online->session.export_state()
+                      : c.kept         ? *c.kept
+                                       : session_state{};
+    s.client_id = std::string(c.id);
     store_->save_session(s);
   }
   void compact() {
@@ -484,8 +497,10 @@ class broker {
     for (const auto& [topic, m] : retained_) retained.push_back(m);
     std::vector<session_state> sessions;
     for (const auto& [id, c] : clients_) {
-      if (!c->persistent) continue;
-      sessions.push_back(c->online != nullptr ? c->online->session.export_state() : c->kept);
+      if (!c.persistent) continue;
+      sessions.push_back(c.online != nullptr ? c.online->session.export_state()
+                         : c.kept            ? *c.kept
+                                             : session_state{});
       sessions.back().client_id = id;
     }
     store_->rewrite(retained, sessions);
@@ -498,8 +513,8 @@ class broker {
   }
   void log_closed(const peer& p, const client* c, const events::closed& e) const {
     // "?": no CONNECT was read; "": it had an empty client id.
-    std::string who = c != nullptr ? c->id : "?";
-    if (c == nullptr && !p.session.request().empty()) {
+    std::string who = c != nullptr ? std::string(c->id) : "?";
+    if (c == nullptr && p.session.connect_received()) {
       who = p.session.client_id().empty() ? "\"\"" : std::string(p.session.client_id());
     }
     if (e.refusal) {
@@ -536,7 +551,8 @@ class broker {
   broker_options opts_;
   store* store_;
   log_sink log_;
-  std::map<std::string, std::unique_ptr<client>, std::less<>> clients_;
+  std::shared_ptr<const server_options> session_options_;
+  std::map<std::string, client, std::less<>> clients_;  // by client id
   subscription_index<client*, qos_level> index_;
   std::map<std::string, shared_message, std::less<>> retained_;
   std::vector<pending_ack> pending_acks_;  // in arrival order

@@ -123,9 +123,10 @@ inline const char* content_type(const std::filesystem::path& p) {
 /// asks for a WebSocket upgrade, which hands the socket to an MQTT connection.
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
-  http_session(tcp::socket s, broker& b, socket_slot slot, const std::filesystem::path& root,
-               const broker::log_sink& log)
-      : stream_(std::move(s)), broker_(b), slot_(std::move(slot)), root_(root), log_(log) {
+  http_session(tcp::socket s, broker& b, deadline_queue& deadlines, socket_slot slot,
+               const std::filesystem::path& root, const broker::log_sink& log)
+      : stream_(std::move(s)), broker_(b), deadlines_(deadlines), slot_(std::move(slot)),
+        root_(root), log_(log) {
     address_ = mqttwire_broker::to_string(stream_.socket().remote_endpoint(ec_));
   }
   void start() { read(); }
@@ -166,8 +167,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
     const std::string via = " via=ws" + (protocol->empty() ? "" : ":" + *protocol);
     ws->async_accept(request_, [self = shared_from_this(), ws, via](beast::error_code ec) {
       if (ec) return;
-      std::make_shared<connection<ws_transport>>(ws_transport(std::move(*ws)), self->broker_,
-                                                 std::move(self->slot_), via)
+      std::make_shared<connection<ws_transport>>(ws_transport(std::move(*ws), via), self->broker_,
+                                                 self->deadlines_, std::move(self->slot_))
           ->start();
     });
   }
@@ -241,6 +242,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   http::request<http::string_body> request_;
   broker& broker_;
+  deadline_queue& deadlines_;
   socket_slot slot_;
   std::filesystem::path root_;
   broker::log_sink log_;
@@ -259,9 +261,10 @@ enum class port_kind { mqtt, http };
 class listener {
  public:
   listener(net::io_context& io, const tcp::endpoint& at, port_kind kind, broker& b,
-           socket_budget& budget, std::filesystem::path http_root, broker::log_sink log)
-      : acceptor_(io), retry_(io), kind_(kind), broker_(b), budget_(budget),
-        root_(std::move(http_root)), log_(std::move(log)) {
+           deadline_queue& deadlines, socket_budget& budget, std::filesystem::path http_root,
+           broker::log_sink log)
+      : acceptor_(io), retry_(io), kind_(kind), broker_(b), deadlines_(deadlines),
+        budget_(budget), root_(std::move(http_root)), log_(std::move(log)) {
     acceptor_.open(at.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(at);
@@ -278,9 +281,9 @@ class listener {
 
  private:
   void accept() {
-    acceptor_.async_accept([this](beast::error_code ec, tcp::socket s) { on_accept(ec, std::move(s)); });
+    acceptor_.async_accept([this](beast::error_code ec, tcp_socket s) { on_accept(ec, std::move(s)); });
   }
-  void on_accept(beast::error_code ec, tcp::socket s) {
+  void on_accept(beast::error_code ec, tcp_socket s) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
     if (ec) {
       if (log_) log_("accept failed: " + ec.message());
@@ -299,20 +302,23 @@ class listener {
       beast::error_code e;
       s.close(e);
     } else if (kind_ == port_kind::mqtt) {
-      std::make_shared<connection<tcp_transport>>(tcp_transport(std::move(s)), broker_,
+      std::make_shared<connection<tcp_transport>>(tcp_transport(std::move(s)), broker_, deadlines_,
                                                   socket_slot(budget_))
           ->start();
     } else {
-      std::make_shared<http_session>(std::move(s), broker_, socket_slot(budget_), root_, log_)
+      // HTTP and WebSocket streams are Beast's, on the type-erased executor.
+      std::make_shared<http_session>(tcp::socket(std::move(s)), broker_, deadlines_,
+                                     socket_slot(budget_), root_, log_)
           ->start();
     }
     accept();
   }
 
-  tcp::acceptor acceptor_;
+  tcp_acceptor acceptor_;
   net::steady_timer retry_;
   port_kind kind_;
   broker& broker_;
+  deadline_queue& deadlines_;
   socket_budget& budget_;
   std::filesystem::path root_;
   broker::log_sink log_;

@@ -4,6 +4,7 @@
 #include "broker.hpp"
 #include "config.hpp"
 #include "connection.hpp"
+#include "deadlines.hpp"
 #include "listener.hpp"
 #include "persist.hpp"
 
@@ -40,13 +41,15 @@ int main(int argc, char** argv) {
     broker core(cfg.limits, durable.get(), log_line);
 
     net::io_context io(1);
+    deadline_queue deadlines(io);  // after io: it holds a timer, and connections, on it
     core.on_commit_needed([&] { net::post(io, [&] { core.commit(clock::now()); }); });
     const auto address = net::ip::make_address(cfg.bind);
-    listener mqtt(io, {address, cfg.port}, port_kind::mqtt, core, budget, {}, log_line);
+    listener mqtt(io, {address, cfg.port}, port_kind::mqtt, core, deadlines, budget, {},
+                  log_line);
     std::optional<listener> web;
     if (cfg.ws_port) {
-      web.emplace(io, tcp::endpoint{address, *cfg.ws_port}, port_kind::http, core, budget,
-                  cfg.http_root, log_line);
+      web.emplace(io, tcp::endpoint{address, *cfg.ws_port}, port_kind::http, core, deadlines,
+                  budget, cfg.http_root, log_line);
     }
     log_line("listening mqtt=" + to_string(mqtt.local_endpoint()) +
              (web ? " ws=" + to_string(web->local_endpoint()) : "") +

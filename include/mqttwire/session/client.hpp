@@ -92,9 +92,8 @@ class client_session : public detail::session_core<client_session, client_event>
 
  public:
   explicit client_session(client_options o = {}, session_state restored = {})
-      : core({o.max_inflight, o.max_queued, o.max_output, o.max_unreleased, o.max_unacknowledged},
-             o.manual_acks,
-             o.report_packets),
+      : core(o.manual_acks, o.report_packets),
+        limits_{o.max_inflight, o.max_queued, o.max_output, o.max_unreleased, o.max_unacknowledged},
         opts_(o) {
     restore(std::move(restored));
   }
@@ -477,6 +476,10 @@ class client_session : public detail::session_core<client_session, client_event>
     subscriptions_ = std::move(s.subscriptions);
   }
 
+  const detail::flow_limits& limits() const noexcept { return limits_; }
+  void release_idle() noexcept { requests_.release_if_empty(); }
+
+  detail::flow_limits limits_;
   client_options opts_;
   // SUBSCRIBE/UNSUBSCRIBE awaiting their acks, in order
   detail::lazy_deque<pending_request> requests_;

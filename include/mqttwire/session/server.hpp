@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -95,19 +96,15 @@ class server_session : public detail::session_core<server_session, server_event>
   friend core;
 
  public:
-  /// A session for a connection accepted at `opened` (the CONNECT deadline counts from it).
+  /// A session for a connection accepted at `opened` (the CONNECT deadline counts from it),
+  /// with its own copy of the options.
   explicit server_session(server_options o = {}, time_point opened = {})
-      : core({o.max_inflight, o.max_queued, o.max_output, o.max_unreleased, o.max_unacknowledged},
-             o.manual_acks,
-             o.report_packets),
-        opts_(o) {
-    framer_ = framer(protocol_version::v3_1_1,
-                     framer_options{.max_packet_size = o.max_packet_size,
-                                    .rules = o.rules,
-                                    .require_connect_first = true});
-    state_ = link_state::connecting;
-    now_ = last_received_ = opened;
-    connect_deadline_ = opened + o.connect_timeout;
+      : server_session(std::make_shared<const server_options>(std::move(o)), opened, shared_tag{}) {}
+  /// The same, with options made once and shared by many sessions (a broker's connections):
+  /// each session holds a pointer to them rather than its own copy. `shared` must not be null.
+  static server_session with_shared_options(std::shared_ptr<const server_options> shared,
+                                            time_point opened = {}) {
+    return server_session(std::move(shared), opened, shared_tag{});
   }
 
   // ------------------------------------------------------------------ answers
@@ -122,9 +119,9 @@ class server_session : public detail::session_core<server_session, server_event>
   errc accept(time_point now, std::optional<session_state> resumed = std::nullopt) {
     now_ = now;
     if (state_ != link_state::authorizing) return errc::unexpected_packet;
-    const connect& c = request_.view();
+    const connect& c = request_->view();
     const bool resume = resumed.has_value() && !c.clean_session;
-    out_.append(answer_connect(c, resume, connect_return_code::accepted, opts_.policy), version_);
+    out_.append(answer_connect(c, resume, connect_return_code::accepted, opts_->policy), version_);
     state_ = link_state::connected;
     last_received_ = now;
     if (resume) {
@@ -133,7 +130,7 @@ class server_session : public detail::session_core<server_session, server_event>
       subscriptions_ = std::move(resumed->subscriptions);
     }
     outbound_.new_connection();
-    static_cast<void>(outbound_.fill_window(out_, limits_, version_));
+    static_cast<void>(outbound_.fill_window(out_, limits(), version_));
     return errc::success;
   }
 
@@ -171,7 +168,7 @@ class server_session : public detail::session_core<server_session, server_event>
       if (granted != suback_code::failure) remember(sub.topic_filter, static_cast<qos_level>(granted));
     }
     // Held back while the output is full, behind any SUBACK held already.
-    if (held_subacks_.empty() && out_.size() < limits_.max_output) {
+    if (held_subacks_.empty() && out_.size() < limits().max_output) {
       out_.append(reply, version_);
     } else {
       std::string bytes;
@@ -209,15 +206,15 @@ class server_session : public detail::session_core<server_session, server_event>
     const qos_level q = std::min(message->view().qos, granted);
     if (!detail::fits_at(*message, q)) return errc::packet_too_large;
     if (q == qos_level::at_most_once) {
-      if (out_.size() >= limits_.max_output) return errc::queue_full;
+      if (out_.size() >= limits().max_output) return errc::queue_full;
       out_.append_publish(*message, q, 0, false, retain);  // [MQTT-4.3.1-1]
       return errc::success;
     }
-    if (const errc e = outbound_.push({0, out_stage::queued, q, retain, message}, limits_);
+    if (const errc e = outbound_.push({0, out_stage::queued, q, retain, message}, limits());
         e != errc::success) {
       return e;
     }
-    static_cast<void>(outbound_.fill_window(out_, limits_, version_));
+    static_cast<void>(outbound_.fill_window(out_, limits(), version_));
     return errc::success;
   }
 
@@ -225,7 +222,7 @@ class server_session : public detail::session_core<server_session, server_event>
   /// with this packet id now (e.g. it is on disk); its PUBACK/PUBREC goes out in arrival order.
   void acknowledge(std::uint16_t packet_id, time_point now) {
     now_ = now;
-    if (state_ == link_state::connected) inbound_.acknowledge(packet_id, out_, limits_.max_output);
+    if (state_ == link_state::connected) inbound_.acknowledge(packet_id, out_, limits().max_output);
   }
 
   /// Ends the connection from the broker's side, e.g. with session_taken_over when another
@@ -258,24 +255,28 @@ class server_session : public detail::session_core<server_session, server_event>
 
   // ------------------------------------------------------------------ state
 
-  /// The CONNECT of this connection (empty before it arrives): client id, credentials, will.
-  const owned<connect>& request() const noexcept { return request_; }
-  std::string_view client_id() const noexcept { return request_.view().client_id; }
+  /// The CONNECT of this connection, with its credentials: empty before it arrives, and once
+  /// it has been answered (accept(), reject()) and release_idle_memory() called, which keeps of
+  /// it only what the connection still needs: client_id(), clean_session(), will_message(). A
+  /// caller that needs more (the user name, say) copies it at connect_requested.
+  const owned<connect>& request() const noexcept {
+    static const owned<connect> none;
+    return request_ ? *request_ : none;
+  }
+  /// A CONNECT has been read (client_id() and clean_session() are its own).
+  bool connect_received() const noexcept { return connect_received_; }
+  std::string_view client_id() const noexcept { return client_id_; }
+  bool clean_session() const noexcept { return clean_session_; }
   /// The will as the PUBLISH to send when `closed` says publish_will ([MQTT-3.1.2-16], -17).
   /// At QoS 1/2 its packet id is a placeholder (1): each delivery gets the subscriber's own.
   std::optional<mqttwire::publish> will_message() const {
-    if (request_.empty() || !request_.view().will) return std::nullopt;
-    const last_will& w = *request_.view().will;
-    return mqttwire::publish{.qos = w.qos, .retain = w.retain, .topic = w.topic,
-                             .packet_id = w.qos == qos_level::at_most_once
-                                              ? std::nullopt
-                                              : std::optional<std::uint16_t>(1),
-                             .payload = w.payload};
+    if (!will_) return std::nullopt;
+    return will_->view();
   }
   /// A copy of what a persistent session keeps (messages are shared, not copied).
   session_state export_state() const {
     session_state s;
-    s.client_id = std::string(client_id());
+    s.client_id = client_id_;
     s.version = version_;
     s.outgoing.assign(outbound_.messages().begin(), outbound_.messages().end());
     s.incoming_qos2 = inbound_.unreleased();
@@ -286,7 +287,7 @@ class server_session : public detail::session_core<server_session, server_event>
   /// ([MQTT-3.1.2-4]); call it after `closed` (the session is left with none).
   session_state take_state() {
     session_state s;
-    s.client_id = std::string(client_id());
+    s.client_id = client_id_;
     s.version = version_;
     s.outgoing = outbound_.take();
     s.incoming_qos2 = inbound_.take_unreleased();
@@ -295,22 +296,50 @@ class server_session : public detail::session_core<server_session, server_event>
   }
 
  private:
+  struct shared_tag {};
+  server_session(std::shared_ptr<const server_options> o, time_point opened, shared_tag)
+      : core(o->manual_acks, o->report_packets), opts_(std::move(o)) {
+    framer_ = framer(protocol_version::v3_1_1,
+                     framer_options{.max_packet_size = opts_->max_packet_size,
+                                    .rules = opts_->rules,
+                                    .require_connect_first = true});
+    state_ = link_state::connecting;
+    now_ = last_received_ = opened;
+    connect_deadline_ = opened + opts_->connect_timeout;
+  }
+
   // ---- received packets, one handler per type (session_core::poll_event calls them) ----
 
   void handle(const connect& c) {
-    // The framer has checked it is the first packet and the only CONNECT.
+    // The framer has checked it is the first packet and the only CONNECT. All of it is kept
+    // until it is answered; what outlives that is copied apart (see release_idle()).
     auto kept = owned<connect>::copy_of(c, c.protocol);
     if (!kept) return end({kept.code(), packet_offset()});  // not reached: c was decoded
-    request_ = std::move(*kept);
+    if (c.will) {
+      const last_will& w = *c.will;
+      auto will = owned<mqttwire::publish>::copy_of(
+          mqttwire::publish{.qos = w.qos, .retain = w.retain, .topic = w.topic,
+                            .packet_id = w.qos == qos_level::at_most_once
+                                             ? std::nullopt
+                                             : std::optional<std::uint16_t>(1),
+                            .payload = w.payload},
+          c.protocol, opts_->rules);
+      if (!will) return end({will.code(), packet_offset()});  // not reached: c was decoded
+      will_ = std::make_unique<owned<mqttwire::publish>>(std::move(*will));
+    }
+    request_ = std::make_unique<owned<connect>>(std::move(*kept));
+    client_id_ = std::string(c.client_id);
+    clean_session_ = c.clean_session;
+    connect_received_ = true;
     version_ = c.protocol;
     const std::uint32_t seconds = c.keep_alive;
     watchdog_ = std::chrono::milliseconds(std::uint64_t{seconds} * 1500u);  // 1.5 x keep-alive
-    if (const connect_return_code code = connack_code_for(c, opts_.policy);
+    if (const connect_return_code code = connack_code_for(c, opts_->policy);
         code != connect_return_code::accepted) {
       return refuse(code);
     }
     state_ = link_state::authorizing;
-    events_.emplace_back(events::connect_requested{request_.view()});
+    events_.emplace_back(events::connect_requested{request_->view()});
   }
   void handle(const mqttwire::publish& p) {
     if (!received_publish(p)) end({errc::too_many_unreleased, packet_offset()});
@@ -350,10 +379,23 @@ class server_session : public detail::session_core<server_session, server_event>
 
   // ---- for session_core ----
 
+  detail::flow_limits limits() const noexcept {
+    const server_options& o = *opts_;
+    return {o.max_inflight, o.max_queued, o.max_output, o.max_unreleased, o.max_unacknowledged};
+  }
+  // release_idle_memory(): an answered CONNECT is dropped, as the largest part of an idle
+  // connection's session after the framer (its views in connect_requested end there, as the
+  // views of every earlier event do).
+  void release_idle() noexcept {
+    if (state_ != link_state::connecting && state_ != link_state::authorizing) request_.reset();
+    requests_.release_if_empty();
+    held_subacks_.release_if_empty();
+  }
+
   // The output was written: what waited for room goes out (SUBACKs, acks, messages).
   void output_room() {
     if (state_ != link_state::connected) return;
-    while (!held_subacks_.empty() && out_.size() < limits_.max_output) {
+    while (!held_subacks_.empty() && out_.size() < limits().max_output) {
       out_.append_bytes(held_subacks_.front());
       held_subacks_.pop_front();
     }
@@ -363,7 +405,7 @@ class server_session : public detail::session_core<server_session, server_event>
   // Nothing after CONNECT is read while the broker decides on it ([MQTT-3.1.4-5]), nor while
   // max_pending_grants SUBSCRIBEs wait for grant().
   bool may_read() const noexcept {
-    return state_ != link_state::authorizing && requests_.size() < opts_.max_pending_grants;
+    return state_ != link_state::authorizing && requests_.size() < opts_->max_pending_grants;
   }
   void stream_failed(error e) {
     // An unsupported protocol level is answered with CONNACK 1 before closing (3.1.1 §3.1.2.2).
@@ -382,7 +424,7 @@ class server_session : public detail::session_core<server_session, server_event>
     if (state_ == link_state::disconnected) return;
     const bool accepted = state_ == link_state::connected;
     state_ = link_state::disconnected;
-    const bool will = accepted && reason.code != errc::success && request_.view().will.has_value();
+    const bool will = accepted && reason.code != errc::success && will_ != nullptr;
     events_.emplace_back(events::closed{reason, refusal, will});
   }
 
@@ -403,13 +445,17 @@ class server_session : public detail::session_core<server_session, server_event>
     subscriptions_.push_back({std::string(filter), q});
   }
 
-  server_options opts_;
-  owned<connect> request_;
+  std::shared_ptr<const server_options> opts_;
+  std::unique_ptr<owned<connect>> request_;  // the CONNECT, until release_idle() once answered
+  std::unique_ptr<owned<mqttwire::publish>> will_;  // from the CONNECT, when it has one
+  std::string client_id_;
   detail::lazy_deque<owned<mqttwire::subscribe>> requests_;  // SUBSCRIBEs awaiting grant()
   detail::lazy_deque<std::string> held_subacks_;  // granted while the output was full, in order
   std::vector<stored_subscription> subscriptions_;
   std::chrono::milliseconds watchdog_{0};
   time_point connect_deadline_{};
+  bool connect_received_ = false;
+  bool clean_session_ = true;
 };
 
 }  // namespace mqttwire

@@ -53,12 +53,17 @@ class session_core {
     return framer_.feed(bytes);
   }
   /// Frees what a connection waiting for its peer need not hold: the input buffer while it
-  /// holds no bytes (see framer::release_buffer), and the storage of the output and of the event
-  /// queue while they are empty. Returns the input-buffer bytes freed. For a server with many
+  /// holds no bytes (see framer::release_buffer), the storage of the output, of the event queue
+  /// and of the other queues while they are empty (the packet-id table while no id is in use),
+  /// and a server's CONNECT once answered (server_session::request()).
+  /// Returns the input-buffer bytes freed. For a server with many
   /// idle connections: call it before waiting for the socket to be readable, then prepare()
   /// what the socket has. Ends the views in earlier events.
   std::size_t release_idle_memory() noexcept {
+    self().release_idle();
     events_.release_if_empty();
+    outbound_.release_if_empty();
+    inbound_.release_if_empty();
     out_.release_if_empty();
     return framer_.release_buffer();
   }
@@ -76,7 +81,7 @@ class session_core {
   /// max_output bytes or more (backpressure: write the output, then poll again).
   std::optional<Event> poll_event() {
     while (events_.empty() && reading()) {
-      if (out_.size() >= limits_.max_output) {
+      if (out_.size() >= limits().max_output) {
         // After the end of the stream the output can never be written: what is still buffered
         // is dropped unanswered (a QoS 1/2 sender sends it again, QoS 0 is at most once).
         if (eof_) {
@@ -124,7 +129,7 @@ class session_core {
   bool wants_write() const noexcept { return !out_.empty(); }
   /// False while the output holds max_output bytes or more: received packets wait, so stop
   /// reading the socket until the output is written.
-  bool wants_read() const noexcept { return out_.size() < limits_.max_output; }
+  bool wants_read() const noexcept { return out_.size() < limits().max_output; }
 
   // ---- state ----
 
@@ -137,17 +142,20 @@ class session_core {
   std::size_t pending_acks() const noexcept { return inbound_.pending_acks(); }
 
  protected:
-  session_core(const flow_limits& limits, bool manual_acks, bool report_packets)
-      : limits_(limits), inbound_(manual_acks), report_packets_(report_packets) {}
+  session_core(bool manual_acks, bool report_packets)
+      : inbound_(manual_acks), report_packets_(report_packets) {}
 
   Derived& self() noexcept { return static_cast<Derived&>(*this); }
+  const Derived& self() const noexcept { return static_cast<const Derived&>(*this); }
+  // The limits are the role's (Derived::limits()): a server shares them between sessions.
+  decltype(auto) limits() const noexcept { return self().limits(); }
   // Packets are handled while connected; the derived role may stop earlier (a server waiting
   // for its application to answer CONNECT).
   // With manual acks, reading also waits while max_unacknowledged messages are not yet
   // acknowledged: a peer cannot make the session hold more (backpressure instead of memory).
   bool reading() const noexcept {
     return state_ != link_state::disconnected &&
-           inbound_.pending_acks() < limits_.max_unacknowledged &&
+           inbound_.pending_acks() < limits().max_unacknowledged &&
            static_cast<const Derived&>(*this).may_read();
   }
 
@@ -158,7 +166,7 @@ class session_core {
   // Inbound PUBLISH, for both roles: acknowledge and report (or not) by its QoS. False when the
   // peer passed the unreleased limit (the connection is then ended).
   bool received_publish(const publish& p) {
-    switch (inbound_.on_publish(p, out_, limits_)) {
+    switch (inbound_.on_publish(p, out_, limits())) {
       case inbound_verdict::deliver: events_.emplace_back(events::message{p}); return true;
       case inbound_verdict::duplicate: return true;
       case inbound_verdict::over_limit: return false;
@@ -169,16 +177,15 @@ class session_core {
   void completed(ack_outcome o, std::uint16_t id) {
     if (!o.completed) return;  // an ack for an id not in flight (a late duplicate): ignored
     events_.emplace_back(events::delivered{id, o.qos});
-    static_cast<void>(outbound_.fill_window(out_, limits_, version_));
+    static_cast<void>(outbound_.fill_window(out_, limits(), version_));
   }
   // What both roles write when output is taken: released manual acks, then messages.
   void write_waiting() {
     if (state_ != link_state::connected) return;
-    inbound_.flush(out_, limits_.max_output);
-    static_cast<void>(outbound_.fill_window(out_, limits_, version_));
+    inbound_.flush(out_, limits().max_output);
+    static_cast<void>(outbound_.fill_window(out_, limits(), version_));
   }
 
-  flow_limits limits_;
   framer framer_{};
   output_buffer out_;
   outbound_flow outbound_;

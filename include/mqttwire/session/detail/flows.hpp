@@ -278,6 +278,13 @@ class outbound_flow {
     written_ = 0;
     ids_.reset();
   }
+  // An idle connection with nothing outgoing frees the queue's storage and the 8 KiB id table
+  // (made again at the next message; any id may then be taken, none is in use).
+  void release_if_empty() noexcept {
+    if (!messages_.empty()) return;
+    messages_.release_if_empty();
+    if (ids_ && ids_->empty()) ids_.reset();
+  }
 
  private:
   lazy_deque<outgoing_message>::iterator find(std::uint16_t id) {
@@ -390,6 +397,11 @@ class inbound_flow {
   void clear() noexcept {
     unreleased_.clear();
     pending_.clear();
+  }
+  // An idle connection frees what holds nothing (the ids awaiting PUBREL stay).
+  void release_if_empty() noexcept {
+    pending_.release_if_empty();
+    if (unreleased_.empty()) std::vector<std::uint16_t>().swap(unreleased_);
   }
 
  private:
