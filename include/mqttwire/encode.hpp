@@ -126,29 +126,31 @@ template <bool Controls>
 MQTTWIRE_ALWAYS_INLINE inline body_check connect_fast(const connect& c) noexcept {
   const protocol_version v = c.protocol;
   if (v != protocol_version::v3_1 && v != protocol_version::v3_1_1) return {not_sure_code, 0};
-  const auto fits = [](std::string_view s) noexcept { return s.size() <= 32'767; };
-  if (!fits(c.client_id)) return {not_sure_code, 0};
+  // Every field must have at most 32,767 bytes (which also keeps the will topic within the
+  // strict 3.1 limit): the sizes are OR-ed and compared once at the end, since an OR is at most
+  // 2^15 - 1 exactly when each operand is.
+  std::size_t sizes = c.client_id.size();
   ascii_batch<Controls> batch =
       ascii_batch<Controls>::template of<ascii_rule::string>(c.client_id.data(), c.client_id.size());
   std::size_t n = (v == protocol_version::v3_1 ? 12 : 10) + 2 + c.client_id.size();
   if (c.will) {
     const last_will& w = *c.will;
-    if (w.topic.empty() || !fits(w.topic) || !fits(w.payload) || !valid_qos(w.qos)) {
-      return {not_sure_code, 0};
-    }
+    if (w.topic.empty() || !valid_qos(w.qos)) return {not_sure_code, 0};
+    sizes |= w.topic.size() | w.payload.size();
     batch.template add<ascii_rule::topic_name>(w.topic.data(), w.topic.size());
     n += 4 + w.topic.size() + w.payload.size();
   }
   if (c.username) {
-    if (!fits(*c.username)) return {not_sure_code, 0};
+    sizes |= c.username->size();
     batch.template add<ascii_rule::string>(c.username->data(), c.username->size());
     n += 2 + c.username->size();
   }
   if (c.password) {
-    if (!c.username || !fits(*c.password)) return {not_sure_code, 0};
+    if (!c.username) return {not_sure_code, 0};
+    sizes |= c.password->size();
     n += 2 + c.password->size();
   }
-  if (!batch.ok()) return {not_sure_code, 0};
+  if (sizes > 32'767 || !batch.ok()) return {not_sure_code, 0};
   return {errc::success, n};
 }
 
@@ -500,17 +502,16 @@ MQTTWIRE_ALWAYS_INLINE inline void copy_payload(char* d, const char* s, std::siz
 MQTTWIRE_ALWAYS_INLINE inline bool copy_ascii_topic_name(char* d, const char* s,
                                                          std::size_t n) noexcept {
 #ifdef MQTTWIRE_DETAIL_HAVE_SSE2
-  using lanes = ascii_lanes<ascii_rule::topic_name, false>;
   if (n >= 16 && n <= 32) {  // bytes 0..15 and n-16..n-1
     const __m128i a = load16(s), b = load16(s + n - 16);
-    if (lanes::faults(lanes::fold(lanes::first(lanes::key(a)), lanes::key(b))) != 0) return false;
+    if (lane_bits(_mm_or_si128(name_fault_lanes(a), name_fault_lanes(b))) != 0) return false;
     _mm_storeu_si128(reinterpret_cast<__m128i*>(d), a);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(d + n - 16), b);
     return true;
   }
   if (n >= 8 && n < 16) {  // bytes 0..7 in lanes 0..7, bytes n-8..n-1 in lanes 8..15
     const __m128i v = _mm_unpacklo_epi64(load8(s), load8(s + n - 8));
-    if (lanes::faults(lanes::first(lanes::key(v))) != 0) return false;
+    if (lane_bits(name_fault_lanes(v)) != 0) return false;
     _mm_storel_epi64(reinterpret_cast<__m128i*>(d), v);
     _mm_storel_epi64(reinterpret_cast<__m128i*>(d + n - 8), _mm_unpackhi_epi64(v, v));
     return true;
@@ -603,22 +604,52 @@ MQTTWIRE_ALWAYS_INLINE constexpr void write_packet(Sink& sink, const connect& c,
   put_fixed_header(sink, 0x10, body);
   // The protocol name with its prefix, and the level (spec reference §3.1): constant bytes.
   using namespace std::string_view_literals;
-  sink.bytes(c.protocol == protocol_version::v3_1 ? "\0\6MQIsdp\3"sv : "\0\4MQTT\4"sv);
-  unsigned flags = c.clean_session ? 0x02u : 0u;
-  if (c.will) {
-    flags |= 0x04u | (static_cast<unsigned>(c.will->qos) << 3) | (c.will->retain ? 0x20u : 0u);
+  // Two calls with constant sizes rather than one with a size chosen at run time: each copy is
+  // then two fixed moves instead of copy_bytes' tests.
+  if (c.protocol == protocol_version::v3_1) {
+    sink.bytes("\0\6MQIsdp\3"sv);
+  } else {
+    sink.bytes("\0\4MQTT\4"sv);
   }
-  if (c.password) flags |= 0x40u;
-  if (c.username) flags |= 0x80u;
-  sink.byte(flags);
-  put_u16(sink, c.keep_alive);
-  put_prefixed(sink, c.client_id);
-  if (c.will) {
-    put_prefixed(sink, c.will->topic);
-    put_prefixed(sink, c.will->payload);
+  if constexpr (std::is_same_v<Sink, span_sink>) {
+    // Into a span the flags byte can be written last: each optional field is then tested once,
+    // for its flag and its bytes together (an output iterator cannot go back).
+    char* const flags_at = sink.out;
+    sink.out += 1;
+    put_u16(sink, c.keep_alive);
+    put_prefixed(sink, c.client_id);
+    unsigned flags = c.clean_session ? 0x02u : 0u;
+    if (c.will) {
+      flags |= 0x04u | (static_cast<unsigned>(c.will->qos) << 3) | (c.will->retain ? 0x20u : 0u);
+      put_prefixed(sink, c.will->topic);
+      put_prefixed(sink, c.will->payload);
+    }
+    if (c.username) {
+      flags |= 0x80u;
+      put_prefixed(sink, *c.username);
+    }
+    if (c.password) {
+      flags |= 0x40u;
+      put_prefixed(sink, *c.password);
+    }
+    *flags_at = ch(flags);
+  } else {
+    unsigned flags = c.clean_session ? 0x02u : 0u;
+    if (c.will) {
+      flags |= 0x04u | (static_cast<unsigned>(c.will->qos) << 3) | (c.will->retain ? 0x20u : 0u);
+    }
+    if (c.password) flags |= 0x40u;
+    if (c.username) flags |= 0x80u;
+    sink.byte(flags);
+    put_u16(sink, c.keep_alive);
+    put_prefixed(sink, c.client_id);
+    if (c.will) {
+      put_prefixed(sink, c.will->topic);
+      put_prefixed(sink, c.will->payload);
+    }
+    if (c.username) put_prefixed(sink, *c.username);
+    if (c.password) put_prefixed(sink, *c.password);
   }
-  if (c.username) put_prefixed(sink, *c.username);
-  if (c.password) put_prefixed(sink, *c.password);
 }
 
 template <class Sink>
@@ -807,7 +838,7 @@ MQTTWIRE_ALWAYS_INLINE constexpr result<std::size_t> encode_checked(const P& p,
   return n;
 }
 template <class P>
-MQTTWIRE_NOINLINE constexpr result<std::size_t> encode_exact(const P& p, std::span<char> out,
+MQTTWIRE_COLD constexpr result<std::size_t> encode_exact(const P& p, std::span<char> out,
                                                              protocol_version v,
                                                              const options& opts) noexcept {
   return encode_checked(p, out, v, checked_body<false>(p, v, opts));
