@@ -707,8 +707,8 @@ MQTTWIRE_ALWAYS_INLINE inline publish_fast_result publish_fast(const publish& p,
                                                                std::size_t room,
                                                                const options& opts) noexcept {
   const unsigned q = static_cast<unsigned>(p.qos);
-  const std::uint16_t id = p.packet_id.value_or(0);
-  const bool flags_ok = q == 0 ? !p.dup && !p.packet_id.has_value() : q <= 2 && id != 0;
+  const bool flags_ok = q == 0 ? !p.dup && !p.packet_id.has_value()
+                               : q <= 2 && p.packet_id.value_or(0) != 0;
   const std::size_t n = p.topic.size();
   if (!flags_ok || opts.reject_control_characters || n - 1 >= 32'767) [[unlikely]] {
     return {not_sure_code};
@@ -728,8 +728,9 @@ MQTTWIRE_ALWAYS_INLINE inline publish_fast_result publish_fast(const publish& p,
   if (room < (Payload ? total : head)) [[unlikely]] return {not_sure_code};
   char* const topic = out + 1 + length_bytes + 2;
   if (!copy_ascii_topic_name(topic, p.topic.data(), n)) [[unlikely]] return {not_sure_code};
-  out[0] = ch(0x30u | (p.dup ? 0x08u : 0u) | (q << 1) | (p.retain ? 1u : 0u));
-  if (length_bytes == 1) [[likely]] {
+  // The flags as shifts of the bools (g++ builds `dup ? 8 : 0` from a compare and a mask).
+  out[0] = ch(0x30u | (unsigned{p.dup} << 3) | (q << 1) | unsigned{p.retain});
+  if (body < 128) [[likely]] {  // the test that sized length_bytes: the compiler joins them
     out[1] = ch(static_cast<unsigned>(body));
   } else {
     span_sink sink{out + 1};
@@ -738,6 +739,8 @@ MQTTWIRE_ALWAYS_INLINE inline publish_fast_result publish_fast(const publish& p,
   topic[-2] = ch(static_cast<unsigned>(n >> 8));
   topic[-1] = ch(static_cast<unsigned>(n));
   if (q != 0) {
+    // Read again rather than kept from the test above: one load, and a register free meanwhile.
+    const unsigned id = p.packet_id.value_or(0);
     topic[n] = ch(id >> 8u);
     topic[n + 1] = ch(id);
   }

@@ -215,11 +215,13 @@ MQTTWIRE_NOINLINE bool ascii_filter_accept_long(const char* p, std::size_t n) no
 // The faults of one vector of a topic name (no reject_controls) as sign bits, for a test on its
 // own rather than in a batch: the key min(byte, (byte | 8) ^ 0x2B) of ascii_lanes is 0 at
 // U+0000, '+' and '#', 1..0x7F at other ASCII bytes, and 0x80 or more at non-ASCII ones (both
-// operands keep bit 7), so one signed compare, key < 1, marks every fault. Vectors then fold
-// with one OR and need no compare with zero at the end, two instructions fewer than the batch.
+// operands keep bit 7), so key - 1 with signed saturation has its sign bit set exactly at the
+// faults (0 becomes -1, 1..0x7F become 0..0x7E, negative keys stay negative). Vectors then fold
+// with one OR and need no compare with zero at the end. (A signed compare, key < 1, says the
+// same, but g++ 12 rewrites it as two compares.)
 MQTTWIRE_ALWAYS_INLINE inline __m128i name_fault_lanes(__m128i v) noexcept {
   const __m128i w = _mm_xor_si128(_mm_or_si128(v, _mm_set1_epi8(0x08)), _mm_set1_epi8(0x2B));
-  return _mm_cmpgt_epi8(_mm_set1_epi8(1), _mm_min_epu8(v, w));
+  return _mm_subs_epi8(_mm_min_epu8(v, w), _mm_set1_epi8(1));
 }
 
 template <ascii_rule Rule, bool Controls>
