@@ -496,7 +496,7 @@ MQTTWIRE_ALWAYS_INLINE inline void copy_payload(char* d, const char* s, std::siz
 #endif
 
 // The vector test of a topic name (ascii_fast_accept_as<topic_name, false>) and its copy to d,
-// from the same loads: for 4 to 32 bytes the vectors that were tested are the ones stored, so
+// from the same loads: for 8 to 32 bytes the vectors that were tested are the ones stored, so
 // the name is read once. False (nothing written) when the test is not sure. Precondition: n >= 1
 // and room for n bytes at d.
 MQTTWIRE_ALWAYS_INLINE inline bool copy_ascii_topic_name(char* d, const char* s,
