@@ -761,9 +761,13 @@ MQTTWIRE_ALWAYS_INLINE inline decode_result fast_publish(const char* in, const c
   if (topic_size > static_cast<std::size_t>(e - p) - 2) return not_sure();
   const std::string_view topic(p + 2, topic_size);
   p += 2 + topic_size;
-  if (topic.empty() || topic.size() > 32'767 ||
-      !ascii_batch<Controls>::template of<ascii_rule::topic_name>(topic.data(), topic.size()).ok()) {
-    return not_sure();
+  if (topic.empty() || topic.size() > 32'767) return not_sure();
+  if constexpr (Controls) {
+    if (!ascii_batch<true>::template of<ascii_rule::topic_name>(topic.data(), topic.size()).ok()) {
+      return not_sure();
+    }
+  } else {
+    if (!ascii_name_accept(topic.data(), topic.size())) return not_sure();
   }
   const unsigned qos = (first >> 1) & 0x03u;
   std::uint16_t id = 0;

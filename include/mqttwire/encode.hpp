@@ -126,29 +126,31 @@ template <bool Controls>
 MQTTWIRE_ALWAYS_INLINE inline body_check connect_fast(const connect& c) noexcept {
   const protocol_version v = c.protocol;
   if (v != protocol_version::v3_1 && v != protocol_version::v3_1_1) return {not_sure_code, 0};
-  const auto fits = [](std::string_view s) noexcept { return s.size() <= 32'767; };
-  if (!fits(c.client_id)) return {not_sure_code, 0};
+  // Every field must have at most 32,767 bytes (which also keeps the will topic within the
+  // strict 3.1 limit): the sizes are OR-ed and compared once at the end, since an OR is at most
+  // 2^15 - 1 exactly when each operand is.
+  std::size_t sizes = c.client_id.size();
   ascii_batch<Controls> batch =
       ascii_batch<Controls>::template of<ascii_rule::string>(c.client_id.data(), c.client_id.size());
   std::size_t n = (v == protocol_version::v3_1 ? 12 : 10) + 2 + c.client_id.size();
   if (c.will) {
     const last_will& w = *c.will;
-    if (w.topic.empty() || !fits(w.topic) || !fits(w.payload) || !valid_qos(w.qos)) {
-      return {not_sure_code, 0};
-    }
+    if (w.topic.empty() || !valid_qos(w.qos)) return {not_sure_code, 0};
+    sizes |= w.topic.size() | w.payload.size();
     batch.template add<ascii_rule::topic_name>(w.topic.data(), w.topic.size());
     n += 4 + w.topic.size() + w.payload.size();
   }
   if (c.username) {
-    if (!fits(*c.username)) return {not_sure_code, 0};
+    sizes |= c.username->size();
     batch.template add<ascii_rule::string>(c.username->data(), c.username->size());
     n += 2 + c.username->size();
   }
   if (c.password) {
-    if (!c.username || !fits(*c.password)) return {not_sure_code, 0};
+    if (!c.username) return {not_sure_code, 0};
+    sizes |= c.password->size();
     n += 2 + c.password->size();
   }
-  if (!batch.ok()) return {not_sure_code, 0};
+  if (sizes > 32'767 || !batch.ok()) return {not_sure_code, 0};
   return {errc::success, n};
 }
 
@@ -428,9 +430,35 @@ constexpr std::size_t packet_size_for(std::size_t body) noexcept {
 #pragma GCC diagnostic ignored "-Wstringop-overflow"
 #endif
 MQTTWIRE_ALWAYS_INLINE inline void copy_bytes(char* d, const char* s, std::size_t n) noexcept {
-  if (n > 64) {
+  // Short strings first (client ids, user names, topic levels): 4 to 15 bytes take two tests.
+  if (n < 16) {
+    if (n >= 8) {
+      std::uint64_t a, b;
+      std::memcpy(&a, s, 8);
+      std::memcpy(&b, s + n - 8, 8);
+      std::memcpy(d, &a, 8);
+      std::memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+      std::uint32_t a, b;
+      std::memcpy(&a, s, 4);
+      std::memcpy(&b, s + n - 4, 4);
+      std::memcpy(d, &a, 4);
+      std::memcpy(d + n - 4, &b, 4);
+    } else if (n > 0) {
+      const char a = s[0], b = s[n / 2], c = s[n - 1];
+      d[0] = a;
+      d[n / 2] = b;
+      d[n - 1] = c;
+    }
+  } else if (n <= 32) {
+#ifdef MQTTWIRE_DETAIL_HAVE_SSE2
+    const __m128i a = load16(s), b = load16(s + n - 16);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d), a);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + n - 16), b);
+#else
     std::memmove(d, s, n);
-  } else if (n > 32) {
+#endif
+  } else if (n <= 64) {
 #ifdef MQTTWIRE_DETAIL_HAVE_SSE2
     const __m128i a = load16(s), b = load16(s + 16), c = load16(s + n - 32), e = load16(s + n - 16);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(d), a);
@@ -440,36 +468,59 @@ MQTTWIRE_ALWAYS_INLINE inline void copy_bytes(char* d, const char* s, std::size_
 #else
     std::memmove(d, s, n);
 #endif
-  } else if (n >= 16) {
-#ifdef MQTTWIRE_DETAIL_HAVE_SSE2
-    const __m128i a = load16(s), b = load16(s + n - 16);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(d), a);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + n - 16), b);
-#else
+  } else {
     std::memmove(d, s, n);
-#endif
-  } else if (n >= 8) {
-    std::uint64_t a, b;
-    std::memcpy(&a, s, 8);
-    std::memcpy(&b, s + n - 8, 8);
-    std::memcpy(d, &a, 8);
-    std::memcpy(d + n - 8, &b, 8);
-  } else if (n >= 4) {
-    std::uint32_t a, b;
-    std::memcpy(&a, s, 4);
-    std::memcpy(&b, s + n - 4, 4);
-    std::memcpy(d, &a, 4);
-    std::memcpy(d + n - 4, &b, 4);
-  } else if (n > 0) {
-    const char a = s[0], b = s[n / 2], c = s[n - 1];
-    d[0] = a;
-    d[n / 2] = b;
-    d[n - 1] = c;
   }
+}
+// A payload: long ones first (payloads tend to be longer than the strings copy_bytes favours).
+MQTTWIRE_ALWAYS_INLINE inline void copy_payload(char* d, const char* s, std::size_t n) noexcept {
+#ifdef MQTTWIRE_DETAIL_HAVE_SSE2
+  if (n > 32) {
+    if (n > 64) {
+      std::memmove(d, s, n);
+    } else {
+      const __m128i a = load16(s), b = load16(s + 16), c = load16(s + n - 32),
+                    e = load16(s + n - 16);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d), a);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 16), b);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + n - 32), c);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + n - 16), e);
+    }
+    return;
+  }
+#endif
+  copy_bytes(d, s, n);
 }
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
+
+// The vector test of a topic name (ascii_fast_accept_as<topic_name, false>) and its copy to d,
+// from the same loads: for 8 to 32 bytes the vectors that were tested are the ones stored, so
+// the name is read once. False (nothing written) when the test is not sure. Precondition: n >= 1
+// and room for n bytes at d.
+MQTTWIRE_ALWAYS_INLINE inline bool copy_ascii_topic_name(char* d, const char* s,
+                                                         std::size_t n) noexcept {
+#ifdef MQTTWIRE_DETAIL_HAVE_SSE2
+  if (n >= 16 && n <= 32) {  // bytes 0..15 and n-16..n-1
+    const __m128i a = load16(s), b = load16(s + n - 16);
+    if (lane_bits(_mm_or_si128(name_fault_lanes(a), name_fault_lanes(b))) != 0) return false;
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d), a);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + n - 16), b);
+    return true;
+  }
+  if (n >= 8 && n < 16) {  // bytes 0..7 in lanes 0..7, bytes n-8..n-1 in lanes 8..15
+    const __m128i v = _mm_unpacklo_epi64(load8(s), load8(s + n - 8));
+    if (lane_bits(name_fault_lanes(v)) != 0) return false;
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(d), v);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(d + n - 8), _mm_unpackhi_epi64(v, v));
+    return true;
+  }
+#endif
+  if (!ascii_fast_accept_as<ascii_rule::topic_name, false>(s, n)) return false;
+  copy_bytes(d, s, n);
+  return true;
+}
 
 // Writes into a span the caller sized with encoded_size.
 struct span_sink {
@@ -528,6 +579,15 @@ MQTTWIRE_ALWAYS_INLINE constexpr void put_prefixed(Sink& sink, std::string_view 
 }
 // The shortest encoding only (spec reference §2.5, [lib]).
 template <class Sink>
+MQTTWIRE_ALWAYS_INLINE constexpr void put_varint(Sink& sink, std::size_t remaining) {
+  do {
+    unsigned group = static_cast<unsigned>(remaining & 0x7Fu);
+    remaining >>= 7;
+    if (remaining != 0) group |= 0x80u;
+    sink.byte(group);
+  } while (remaining != 0);
+}
+template <class Sink>
 MQTTWIRE_ALWAYS_INLINE constexpr void put_fixed_header(Sink& sink, unsigned first_byte,
                                                        std::size_t remaining) {
   sink.byte(first_byte);
@@ -535,12 +595,7 @@ MQTTWIRE_ALWAYS_INLINE constexpr void put_fixed_header(Sink& sink, unsigned firs
     sink.byte(static_cast<unsigned>(remaining));
     return;
   }
-  do {
-    unsigned group = static_cast<unsigned>(remaining & 0x7Fu);
-    remaining >>= 7;
-    if (remaining != 0) group |= 0x80u;
-    sink.byte(group);
-  } while (remaining != 0);
+  put_varint(sink, remaining);
 }
 
 // Each writer takes the body size checked_body gave.
@@ -549,22 +604,52 @@ MQTTWIRE_ALWAYS_INLINE constexpr void write_packet(Sink& sink, const connect& c,
   put_fixed_header(sink, 0x10, body);
   // The protocol name with its prefix, and the level (spec reference §3.1): constant bytes.
   using namespace std::string_view_literals;
-  sink.bytes(c.protocol == protocol_version::v3_1 ? "\0\6MQIsdp\3"sv : "\0\4MQTT\4"sv);
-  unsigned flags = c.clean_session ? 0x02u : 0u;
-  if (c.will) {
-    flags |= 0x04u | (static_cast<unsigned>(c.will->qos) << 3) | (c.will->retain ? 0x20u : 0u);
+  // Two calls with constant sizes rather than one with a size chosen at run time: each copy is
+  // then two fixed moves instead of copy_bytes' tests.
+  if (c.protocol == protocol_version::v3_1) {
+    sink.bytes("\0\6MQIsdp\3"sv);
+  } else {
+    sink.bytes("\0\4MQTT\4"sv);
   }
-  if (c.password) flags |= 0x40u;
-  if (c.username) flags |= 0x80u;
-  sink.byte(flags);
-  put_u16(sink, c.keep_alive);
-  put_prefixed(sink, c.client_id);
-  if (c.will) {
-    put_prefixed(sink, c.will->topic);
-    put_prefixed(sink, c.will->payload);
+  if constexpr (std::is_same_v<Sink, span_sink>) {
+    // Into a span the flags byte can be written last: each optional field is then tested once,
+    // for its flag and its bytes together (an output iterator cannot go back).
+    char* const flags_at = sink.out;
+    sink.out += 1;
+    put_u16(sink, c.keep_alive);
+    put_prefixed(sink, c.client_id);
+    unsigned flags = c.clean_session ? 0x02u : 0u;
+    if (c.will) {
+      flags |= 0x04u | (static_cast<unsigned>(c.will->qos) << 3) | (c.will->retain ? 0x20u : 0u);
+      put_prefixed(sink, c.will->topic);
+      put_prefixed(sink, c.will->payload);
+    }
+    if (c.username) {
+      flags |= 0x80u;
+      put_prefixed(sink, *c.username);
+    }
+    if (c.password) {
+      flags |= 0x40u;
+      put_prefixed(sink, *c.password);
+    }
+    *flags_at = ch(flags);
+  } else {
+    unsigned flags = c.clean_session ? 0x02u : 0u;
+    if (c.will) {
+      flags |= 0x04u | (static_cast<unsigned>(c.will->qos) << 3) | (c.will->retain ? 0x20u : 0u);
+    }
+    if (c.password) flags |= 0x40u;
+    if (c.username) flags |= 0x80u;
+    sink.byte(flags);
+    put_u16(sink, c.keep_alive);
+    put_prefixed(sink, c.client_id);
+    if (c.will) {
+      put_prefixed(sink, c.will->topic);
+      put_prefixed(sink, c.will->payload);
+    }
+    if (c.username) put_prefixed(sink, *c.username);
+    if (c.password) put_prefixed(sink, *c.password);
   }
-  if (c.username) put_prefixed(sink, *c.username);
-  if (c.password) put_prefixed(sink, *c.password);
 }
 
 template <class Sink>
@@ -594,6 +679,74 @@ MQTTWIRE_ALWAYS_INLINE constexpr void write_publish_head(Sink& sink, const publi
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
+
+// ---- PUBLISH at run time: checks, sizes and bytes in one straight pass ----
+
+// What publish_fast answers: success with the sizes, buffer_too_small (the packet is valid),
+// or not_sure_code (anything else, for the exact form to name).
+struct publish_fast_result {
+  errc ec = errc::success;
+  std::size_t head = 0;   // bytes before the payload
+  std::size_t total = 0;  // bytes of the whole packet
+};
+
+// encode() and encode_publish_head() of a PUBLISH, for the common case only: valid flags, a
+// topic of 1..32,767 bytes that the vector test accepts, reject_control_characters off. The
+// generic form (checked_body<true>, then write_packet) tests the flags one by one, sizes the
+// Remaining Length twice and keeps the topic check and its copy apart; here the flags are one
+// test, the length field is sized once, and the topic is copied right after its vector test,
+// before any store, so that the compiler can reuse the loaded vectors. Every rule of
+// checked_body<false>(publish) holds when this answers success: QoS 0..2; QoS 0 without DUP and
+// without a packet id; QoS 1, 2 with a packet id other than 0; a topic name without U+0000,
+// wildcards or non-ASCII bytes (so also within the 32,767-byte limit of strict 3.1); a body of
+// at most max_remaining_length. The first byte is written after the topic; all-or-nothing still
+// holds because nothing is written before the last check. Payload false writes no payload and
+// needs room for the head only (encode_publish_head).
+template <bool Payload>
+MQTTWIRE_ALWAYS_INLINE inline publish_fast_result publish_fast(const publish& p, char* out,
+                                                               std::size_t room,
+                                                               const options& opts) noexcept {
+  const unsigned q = static_cast<unsigned>(p.qos);
+  const bool flags_ok = q == 0 ? !p.dup && !p.packet_id.has_value()
+                               : q <= 2 && p.packet_id.value_or(0) != 0;
+  const std::size_t n = p.topic.size();
+  if (!flags_ok || opts.reject_control_characters || n - 1 >= 32'767) [[unlikely]] {
+    return {not_sure_code};
+  }
+  const std::size_t id_bytes = q != 0 ? 2 : 0;
+  // At most 2 + 32,767 + 2 + a view's size (below 2^63): no wrap-around.
+  const std::size_t body = 2 + n + id_bytes + p.payload.size();
+  std::size_t length_bytes = 1;
+  if (body >= 128) [[unlikely]] {
+    if (body > max_remaining_length) return {not_sure_code};
+    length_bytes = varint_size(body);
+  }
+  const std::size_t head = 1 + length_bytes + 2 + n + id_bytes;
+  const std::size_t total = 1 + length_bytes + body;
+  // A short buffer is not sure either: the topic is not checked yet, and its fault would come
+  // first (the exact form finds the right code).
+  if (room < (Payload ? total : head)) [[unlikely]] return {not_sure_code};
+  char* const topic = out + 1 + length_bytes + 2;
+  if (!copy_ascii_topic_name(topic, p.topic.data(), n)) [[unlikely]] return {not_sure_code};
+  // The flags as shifts of the bools (g++ builds `dup ? 8 : 0` from a compare and a mask).
+  out[0] = ch(0x30u | (unsigned{p.dup} << 3) | (q << 1) | unsigned{p.retain});
+  if (body < 128) [[likely]] {  // the test that sized length_bytes: the compiler joins them
+    out[1] = ch(static_cast<unsigned>(body));
+  } else {
+    span_sink sink{out + 1};
+    put_varint(sink, body);
+  }
+  topic[-2] = ch(static_cast<unsigned>(n >> 8));
+  topic[-1] = ch(static_cast<unsigned>(n));
+  if (q != 0) {
+    // Read again rather than kept from the test above: one load, and a register free meanwhile.
+    const unsigned id = p.packet_id.value_or(0);
+    topic[n] = ch(id >> 8u);
+    topic[n + 1] = ch(id);
+  }
+  if constexpr (Payload) copy_payload(topic + n + id_bytes, p.payload.data(), p.payload.size());
+  return {errc::success, head, total};
+}
 
 template <class Sink>
 MQTTWIRE_ALWAYS_INLINE constexpr void write_packet(Sink& sink, const publish& p, protocol_version,
@@ -688,7 +841,7 @@ MQTTWIRE_ALWAYS_INLINE constexpr result<std::size_t> encode_checked(const P& p,
   return n;
 }
 template <class P>
-MQTTWIRE_NOINLINE constexpr result<std::size_t> encode_exact(const P& p, std::span<char> out,
+MQTTWIRE_COLD constexpr result<std::size_t> encode_exact(const P& p, std::span<char> out,
                                                              protocol_version v,
                                                              const options& opts) noexcept {
   return encode_checked(p, out, v, checked_body<false>(p, v, opts));
@@ -741,6 +894,12 @@ constexpr result<std::size_t> encode(const P& p, std::span<char> out,
                                      protocol_version v = protocol_version::v3_1_1,
                                      const options& opts = default_options) noexcept {
   if (!std::is_constant_evaluated()) {
+    if constexpr (std::is_same_v<P, publish>) {
+      const detail::publish_fast_result f = detail::publish_fast<true>(p, out.data(), out.size(), opts);
+      if (f.ec == errc::success) [[likely]] return f.total;
+      if (f.ec != detail::not_sure_code) return error{f.ec, 0};
+      return detail::encode_exact(p, out, v, opts);
+    }
     const detail::body_check c = detail::checked_body<true>(p, v, opts);
     // Not sure: all again with the exact checks, as a tail call, so that this path keeps
     // nothing alive across a call.
@@ -800,20 +959,34 @@ struct publish_head {
   friend constexpr bool operator==(const publish_head&, const publish_head&) = default;
 };
 
+namespace detail {
+// encode_publish_head with the exact checks: constant evaluation, and what publish_fast is not
+// sure of. Out of line, so that the fast path keeps nothing alive across a call.
+MQTTWIRE_NOINLINE constexpr result<publish_head> encode_publish_head_exact(
+    const publish& p, std::span<char> out, protocol_version v, const options& opts) noexcept {
+  const body_check c = checked_body<false>(p, v, opts);
+  if (c.ec != errc::success) return error{c.ec, 0};
+  const std::size_t total = packet_size_for(c.body);
+  const std::size_t head = total - p.payload.size();
+  if (out.size() < head) return error{errc::buffer_too_small, 0};
+  span_sink sink{out.data()};
+  write_publish_head(sink, p, c.body);
+  return publish_head{head, total};
+}
+}  // namespace detail
+
 /// Scatter/gather encoding of a PUBLISH: writes everything but the payload into `out` (at most
 /// 5 + 2 + 65,535 + 2 bytes), so the payload can be sent from where it lies (writev, Asio
 /// buffer sequences) without a copy. Same validation and all-or-nothing rule as `encode`.
 constexpr result<publish_head> encode_publish_head(const publish& p, std::span<char> out,
                                                    protocol_version v = protocol_version::v3_1_1,
                                                    const options& opts = default_options) noexcept {
-  const detail::body_check c = detail::check_body(p, v, opts);
-  if (c.ec != errc::success) return error{c.ec, 0};
-  const std::size_t total = detail::packet_size_for(c.body);
-  const std::size_t head = total - p.payload.size();
-  if (out.size() < head) return error{errc::buffer_too_small, 0};
-  detail::span_sink sink{out.data()};
-  detail::write_publish_head(sink, p, c.body);
-  return publish_head{head, total};
+  if (!std::is_constant_evaluated()) {
+    const detail::publish_fast_result f =
+        detail::publish_fast<false>(p, out.data(), out.size(), opts);
+    if (f.ec == errc::success) [[likely]] return publish_head{f.head, f.total};
+  }
+  return detail::encode_publish_head_exact(p, out, v, opts);
 }
 
 }  // namespace mqttwire

@@ -212,6 +212,18 @@ MQTTWIRE_NOINLINE bool ascii_filter_accept_long(const char* p, std::size_t n) no
   }
 }
 
+// The faults of one vector of a topic name (no reject_controls) as sign bits, for a test on its
+// own rather than in a batch: the key min(byte, (byte | 8) ^ 0x2B) of ascii_lanes is 0 at
+// U+0000, '+' and '#', 1..0x7F at other ASCII bytes, and 0x80 or more at non-ASCII ones (both
+// operands keep bit 7), so key - 1 with signed saturation has its sign bit set exactly at the
+// faults (0 becomes -1, 1..0x7F become 0..0x7E, negative keys stay negative). Vectors then fold
+// with one OR and need no compare with zero at the end. (A signed compare, key < 1, says the
+// same, but g++ 12 rewrites it as two compares.)
+MQTTWIRE_ALWAYS_INLINE inline __m128i name_fault_lanes(__m128i v) noexcept {
+  const __m128i w = _mm_xor_si128(_mm_or_si128(v, _mm_set1_epi8(0x08)), _mm_set1_epi8(0x2B));
+  return _mm_subs_epi8(_mm_min_epu8(v, w), _mm_set1_epi8(1));
+}
+
 template <ascii_rule Rule, bool Controls>
 MQTTWIRE_ALWAYS_INLINE inline bool ascii_accept_sse2(const char* p, std::size_t n) noexcept {
   if constexpr (Rule != ascii_rule::topic_filter) {
@@ -268,6 +280,25 @@ class ascii_batch {
   constexpr bool ok() const noexcept { return false; }
 };
 #endif
+
+/// ascii_fast_accept_as<topic_name, false> for a name of 1..32,767 bytes on its own (a PUBLISH):
+/// 8 to 32 bytes take name_fault_lanes, the other sizes the general test.
+MQTTWIRE_ALWAYS_INLINE inline bool ascii_name_accept(const char* p, std::size_t n) noexcept {
+#ifdef MQTTWIRE_DETAIL_HAVE_SSE2
+  if (n >= 16 && n <= 32) {  // bytes 0..15 and n-16..n-1
+    return lane_bits(_mm_or_si128(name_fault_lanes(load16(p)),
+                                  name_fault_lanes(load16(p + n - 16)))) == 0;
+  }
+  if (n >= 8 && n < 16) {  // bytes 0..7 and n-8..n-1
+    return lane_bits(name_fault_lanes(_mm_unpacklo_epi64(load8(p), load8(p + n - 8)))) == 0;
+  }
+  return ascii_accept_sse2<ascii_rule::topic_name, false>(p, n);
+#else
+  static_cast<void>(p);
+  static_cast<void>(n);
+  return false;
+#endif
+}
 
 /// ascii_fast_accept with reject_controls known at compile time (Controls).
 template <ascii_rule Rule, bool Controls>
