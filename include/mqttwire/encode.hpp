@@ -422,8 +422,10 @@ constexpr std::size_t packet_size_for(std::size_t body) noexcept {
 //
 // g++ 12 at -O3, inlining this into an encode to a small std::array, warns that the memmove of
 // the n > 64 branch would pass the array's end: it does not see that encode refused a buffer
-// smaller than the packet (buffer_too_small) before writing anything. The warnings are off here
-// only, for that reason.
+// smaller than the packet (buffer_too_small) before writing anything; once encode() is inlined
+// into its caller it says the same of the vector stores of copy_ascii_topic_name and
+// publish_fast, which come after their own room test. The warnings are off from here to the end
+// of publish_fast only, for that reason.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Warray-bounds"
@@ -491,9 +493,6 @@ MQTTWIRE_ALWAYS_INLINE inline void copy_payload(char* d, const char* s, std::siz
 #endif
   copy_bytes(d, s, n);
 }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 // The vector test of a topic name (ascii_fast_accept_as<topic_name, false>) and its copy to d,
 // from the same loads: for 8 to 32 bytes the vectors that were tested are the ones stored, so
@@ -747,6 +746,9 @@ MQTTWIRE_ALWAYS_INLINE inline publish_fast_result publish_fast(const publish& p,
   if constexpr (Payload) copy_payload(topic + n + id_bytes, p.payload.data(), p.payload.size());
   return {errc::success, head, total};
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 template <class Sink>
 MQTTWIRE_ALWAYS_INLINE constexpr void write_packet(Sink& sink, const publish& p, protocol_version,
@@ -889,10 +891,11 @@ constexpr result<std::size_t> encoded_size(const packet& p,
 /// of bytes written, or an error (offset 0) with the validate() codes or buffer_too_small
 /// (call encoded_size() to size the buffer). One pass over a list validates it and sums its
 /// size, one more writes it; strings are copied without a call when short.
+/// Inlined into the caller, for the reason given at encode_publish_head.
 template <packet_struct P>
-constexpr result<std::size_t> encode(const P& p, std::span<char> out,
-                                     protocol_version v = protocol_version::v3_1_1,
-                                     const options& opts = default_options) noexcept {
+MQTTWIRE_ALWAYS_INLINE constexpr result<std::size_t> encode(
+    const P& p, std::span<char> out, protocol_version v = protocol_version::v3_1_1,
+    const options& opts = default_options) noexcept {
   if (!std::is_constant_evaluated()) {
     if constexpr (std::is_same_v<P, publish>) {
       const detail::publish_fast_result f = detail::publish_fast<true>(p, out.data(), out.size(), opts);
@@ -978,9 +981,11 @@ MQTTWIRE_NOINLINE constexpr result<publish_head> encode_publish_head_exact(
 /// Scatter/gather encoding of a PUBLISH: writes everything but the payload into `out` (at most
 /// 5 + 2 + 65,535 + 2 bytes), so the payload can be sent from where it lies (writev, Asio
 /// buffer sequences) without a copy. Same validation and all-or-nothing rule as `encode`.
-constexpr result<publish_head> encode_publish_head(const publish& p, std::span<char> out,
-                                                   protocol_version v = protocol_version::v3_1_1,
-                                                   const options& opts = default_options) noexcept {
+/// Inlined into the caller: out of line, the call to the exact form on its rare path made the
+/// function save and restore six registers on every call.
+MQTTWIRE_ALWAYS_INLINE constexpr result<publish_head> encode_publish_head(
+    const publish& p, std::span<char> out, protocol_version v = protocol_version::v3_1_1,
+    const options& opts = default_options) noexcept {
   if (!std::is_constant_evaluated()) {
     const detail::publish_fast_result f =
         detail::publish_fast<false>(p, out.data(), out.size(), opts);
