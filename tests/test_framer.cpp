@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 using namespace std::literals;
@@ -506,11 +507,33 @@ TEST_CASE("framer: memory stays within one maximum packet plus one read chunk") 
 namespace {
 // Everything a framer reports for a stream handed over in seeded random chunks, as text: each
 // packet re-encoded with its stream offset, each error with its offsets, then the end state.
-// With `release`, release_buffer() is called after each drain, as a server does before it
-// waits for a socket to be readable.
+// After each drain: nothing (`keep`), release_buffer() as a server does before it waits for a
+// socket to be readable, or `rebuild`: an idle framer is replaced by a new one resumed from
+// its position() (made with the other protocol version, so that the version is seen to be
+// carried over), as a session drops its framer while idle.
+enum class between_reads { keep, release_buffer, rebuild };
+
+void rebuild_if_idle(framer& f) {
+  const std::optional<framer_position> at = f.position();
+  if (!at) {
+    CHECK_FALSE(f.idle());
+    return;
+  }
+  CHECK(f.idle());
+  CHECK(at->offset == f.stream_offset());
+  CHECK(at->offset == f.received());
+  const auto other =
+      at->version == protocol_version::v3_1 ? protocol_version::v3_1_1 : protocol_version::v3_1;
+  framer fresh(other, f.settings());
+  fresh.resume(*at);
+  CHECK(fresh.position() == at);
+  f = std::move(fresh);
+}
+
 template <class Framer>
 std::string transcript(Framer& f, bytes_view stream, std::uint64_t seed, std::size_t max_chunk,
-                       bool release = false) {
+                       between_reads then) {
+  const bool release = then == between_reads::release_buffer;
   rng r(seed);
   std::string out;
   std::size_t pos = 0;
@@ -531,6 +554,9 @@ std::string transcript(Framer& f, bytes_view stream, std::uint64_t seed, std::si
       dead = f.failure().has_value();
       if (!dead) continue;  // a skipped oversized packet
       break;
+    }
+    if constexpr (std::is_same_v<Framer, framer>) {  // the growable framer, as a session's
+      if (then == between_reads::rebuild) rebuild_if_idle(f);
     }
     if (release) {
       const std::size_t had = f.capacity();
@@ -584,9 +610,10 @@ TEST_CASE("framer: static_framer and span_framer give the same results as framer
       auto s = std::make_unique<static_framer<storage>>(v, o);
       std::vector<char> buffer(storage);
       span_framer sf(buffer, v, o);
-      const std::string expected = transcript(f, view(stream), chunking, 1000);
-      CHECK(transcript(*s, view(stream), chunking, 1000) == expected);
-      CHECK(transcript(sf, view(stream), chunking, 1000) == expected);
+      const std::string expected =
+          transcript(f, view(stream), chunking, 1000, between_reads::keep);
+      CHECK(transcript(*s, view(stream), chunking, 1000, between_reads::keep) == expected);
+      CHECK(transcript(sf, view(stream), chunking, 1000, between_reads::keep) == expected);
       dead += expected.find("end:success") == std::string::npos;
       if (!corrupt) {
         // And on clean streams all three agree with the decode loop, through prepare/commit too.
@@ -613,8 +640,10 @@ TEST_CASE("framer: release_buffer between reads changes nothing but the memory h
       const auto [stream, corrupt, o] = make_random_case(seed, v);
       framer plain(v, o);
       framer releasing(v, o);
-      const std::string expected = transcript(plain, view(stream), seed * 7, 300);
-      CHECK(transcript(releasing, view(stream), seed * 7, 300, true) == expected);
+      const std::string expected =
+          transcript(plain, view(stream), seed * 7, 300, between_reads::keep);
+      CHECK(transcript(releasing, view(stream), seed * 7, 300, between_reads::release_buffer) ==
+            expected);
       released += releasing.capacity() == 0;
     }
   }
@@ -647,6 +676,56 @@ TEST_CASE("framer: release_buffer between reads changes nothing but the memory h
   REQUIRE(s.next());
   CHECK(s.release_buffer() == 0);
   CHECK(s.capacity() == 64);
+}
+
+TEST_CASE("framer: a framer resumed from position() between reads goes on as the one it replaces") {
+  std::size_t rebuilt_streams = 0;
+  for (const auto v : {protocol_version::v3_1_1, protocol_version::v3_1}) {
+    for (std::uint64_t seed = 900; seed < 930; ++seed) {
+      CAPTURE(seed);
+      const auto [stream, corrupt, o] = make_random_case(seed, v);
+      framer kept(v, o);
+      framer rebuilt(v, o);
+      const std::string expected =
+          transcript(kept, view(stream), seed * 5, 300, between_reads::keep);
+      CHECK(transcript(rebuilt, view(stream), seed * 5, 300, between_reads::rebuild) == expected);
+      rebuilt_streams += rebuilt.stats().decode_calls < kept.stats().decode_calls;
+    }
+  }
+  CHECK(rebuilt_streams > 10);  // most streams had idle moments, their framer made anew
+
+  // Exactly: a server's framer after CONNECT keeps its CONNECT order and version (3.1 allows a
+  // PUBREL with DUP set, 3.1.1 does not), and its offsets.
+  framer_options server{.require_connect_first = true};
+  framer f(protocol_version::v3_1_1, server);
+  const auto connect31 =
+      "\x10\x10" "\x00\x06" "MQIsdp" "\x03" "\x02" "\x00\x3c" "\x00\x02" "c1"sv;
+  f.feed(view(connect31));
+  REQUIRE(f.next());
+  CHECK(f.next().code() == errc::incomplete);
+  const std::optional<framer_position> at = f.position();
+  REQUIRE(at);
+  CHECK(*at == framer_position{18, protocol_version::v3_1, true});
+  framer g(protocol_version::v3_1_1, server);
+  g.resume(*at);
+  CHECK(g.stream_offset() == 18);
+  CHECK(g.received() == 18);
+  g.feed(view("\x6a\x02\x00\x05"sv));
+  const auto rel = g.next();
+  REQUIRE(rel);
+  CHECK(std::get<pubrel>(*rel) == pubrel{5, true});
+  CHECK(g.packet_offset() == 18);
+  g.feed(view(connect31));  // a second CONNECT, at its stream offset
+  CHECK(g.next().error() == error{errc::second_connect, 22});
+
+  // Nothing to carry over while a packet is part-way in, or after a sticky error.
+  framer h;
+  h.feed(view("\x40\x02\x00"sv));
+  CHECK_FALSE(h.position());
+  h.feed(view("\x07" "\xf0\x00"sv));
+  REQUIRE(h.next());
+  CHECK_FALSE(h.next());
+  CHECK_FALSE(h.position());
 }
 
 TEST_CASE("framer: a full static_framer takes part of a chunk and the rest after next()") {

@@ -181,3 +181,58 @@ TEST_CASE("idle memory: a subscriber after a QoS 1 delivery keeps its subscripti
     CHECK(s.in_flight() == 1);
   }
 }
+
+TEST_CASE("idle memory: a session whose framer was dropped while idle reads on from the same place") {
+  // CONNECT (3.1, so that its rules are seen to outlive the framer), then PUBREL with DUP set,
+  // which 3.1 allows and 3.1.1 refuses.
+  const std::string connect_bytes = "10 10 00 06 4d 51 49 73 64 70 03 02 00 0a 00 02 63 31";
+  const auto shared = std::make_shared<const server_options>();
+  const long before = live_bytes;
+  server_session s = server_session::with_shared_options(shared, t0);
+  receive(s, connect_bytes, t0);
+  REQUIRE(poll_all(s).size() == 1);
+  REQUIRE(s.accept(t0) == errc::success);
+  CHECK(sent(s) == wire("20 02 00 00"));
+  CHECK(s.release_idle_memory() > 0);
+  CHECK(live_bytes - before == 0);  // no framer, no buffer
+  receive(s, "6a 02 00 05", t0);
+  CHECK(poll_all(s).empty());
+  CHECK(sent(s) == wire("70 02 00 05"));  // PUBCOMP: read by 3.1's rules
+  static_cast<void>(s.release_idle_memory());
+  CHECK(live_bytes - before == 0);
+  // A second CONNECT is still refused, at its offset in the stream (18 + 4).
+  receive(s, connect_bytes, t0);
+  const auto evs = poll_all(s);
+  REQUIRE(evs.size() == 1);
+  REQUIRE(std::holds_alternative<events::closed>(evs[0]));
+  CHECK(std::get<events::closed>(evs[0]).reason == error{errc::second_connect, 22});
+
+  // The keep-alive timeout of an idle session gives the offset of the end of what it read.
+  server_session k = server_session::with_shared_options(shared, t0);
+  receive(k, connect_bytes, t0);
+  REQUIRE(poll_all(k).size() == 1);
+  REQUIRE(k.accept(t0) == errc::success);
+  static_cast<void>(sent(k));
+  receive(k, "c0 00", t0);  // PINGREQ
+  CHECK(poll_all(k).empty());
+  CHECK(sent(k) == wire("d0 00"));
+  static_cast<void>(k.release_idle_memory());
+  k.on_timeout(t0 + std::chrono::milliseconds(15'000));
+  const auto ends = poll_all(k);
+  REQUIRE(ends.size() == 1);
+  REQUIRE(std::holds_alternative<events::closed>(ends[0]));
+  CHECK(std::get<events::closed>(ends[0]).reason == error{errc::keep_alive_timeout, 20});
+
+  // And so does the end of the stream.
+  server_session l = server_session::with_shared_options(shared, t0);
+  receive(l, connect_bytes, t0);
+  REQUIRE(poll_all(l).size() == 1);
+  REQUIRE(l.accept(t0) == errc::success);
+  static_cast<void>(sent(l));
+  static_cast<void>(l.release_idle_memory());
+  l.connection_lost(t0);
+  const auto lost = poll_all(l);
+  REQUIRE(lost.size() == 1);
+  REQUIRE(std::holds_alternative<events::closed>(lost[0]));
+  CHECK(std::get<events::closed>(lost[0]).reason == error{errc::connection_lost, 18});
+}

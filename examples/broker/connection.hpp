@@ -288,13 +288,16 @@ class connection final : public peer,
 
   // One deadline at a time: the session's (CONNECT, keep-alive) or, once closed, the grace
   // period. The queue keeps an earlier one it already has; a call before the deadline does
-  // nothing (session::on_timeout) and queues the deadline again.
+  // nothing (session::on_timeout) and queues the deadline again. A connection left with no
+  // deadline (accepted with keep-alive 0) leaves the queue rather than hold its slot until its
+  // CONNECT deadline passes.
   void queue_deadline() {
     if (closed_) return;
     const std::optional<time_point> due = closing_ ? std::optional(closing_deadline_)
                                                    : session.next_deadline();
+    if (!due) return deadlines_.cancel(*this);
     // Checked first: most calls change nothing, and need no shared_ptr made for the queue.
-    if (due && !queued_by(*due)) deadlines_.schedule(this->shared_from_this(), *due);
+    if (!queued_by(*due)) deadlines_.schedule(this->shared_from_this(), *due);
   }
   void on_deadline(time_point now) override {
     if (closing_ && now >= closing_deadline_) {

@@ -131,6 +131,10 @@ class deadline_queue {
         sift_down(i);
       }
     }
+    // A burst of connections waiting for their CONNECT grows the heap to the burst's size; once
+    // three quarters of it have gone, its storage goes down with it (amortised: a shrink to n
+    // follows at least 3n removals).
+    if (heap_.capacity() > 64 && heap_.size() < heap_.capacity() / 4) heap_.shrink_to_fit();
     return m;
   }
   void swap_slots(std::size_t a, std::size_t b) noexcept {

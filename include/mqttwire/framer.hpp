@@ -55,6 +55,16 @@ struct framer_stats {
   friend constexpr bool operator==(const framer_stats&, const framer_stats&) = default;
 };
 
+/// Where an idle framer is in its stream: what a framer that is dropped while its connection
+/// waits (to free its memory) needs to be rebuilt later as if it had been kept. See
+/// basic_framer::position() and basic_framer::resume().
+struct framer_position {
+  std::uint64_t offset = 0;  ///< stream offset of the next byte (stream_offset(), received())
+  protocol_version version = protocol_version::v3_1_1;  ///< the rules for the next packets
+  bool connect_seen = false;  ///< a CONNECT was returned (framer_options::require_connect_first)
+  friend constexpr bool operator==(const framer_position&, const framer_position&) = default;
+};
+
 namespace detail {
 
 // std::allocator, but the fill constructor of a vector of char leaves the bytes as they are at
@@ -263,6 +273,23 @@ class basic_framer {
     if (begin_ != end_) return 0;
     begin_ = end_ = 0;
     return storage_.release();
+  }
+
+  /// Where the stream stands, for a framer that is idle() (nothing buffered, no body being
+  /// skipped, no sticky error); nullopt otherwise, since those cannot be carried over. A framer
+  /// made with the same options and given it by resume() goes on as this one would: same stream
+  /// offsets, protocol version and CONNECT order. Its stats() start again from zero.
+  constexpr std::optional<framer_position> position() const noexcept {
+    if (!idle()) return std::nullopt;
+    return framer_position{offset_, version_, connected_};
+  }
+  /// Continues a stream from `p` (from position()): the next byte handed in is at stream offset
+  /// p.offset. For a framer that has been handed no bytes yet; packet_offset() is p.offset
+  /// until the next packet is returned.
+  constexpr void resume(framer_position p) noexcept {
+    offset_ = received_ = packet_offset_ = p.offset;
+    version_ = p.version;
+    connected_ = p.connect_seen;
   }
 
   /// Total bytes handed to the framer (committed or fed), including discarded ones.

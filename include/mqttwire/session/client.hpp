@@ -111,8 +111,7 @@ class client_session : public detail::session_core<client_session, client_event>
     version_ = c.protocol;
     clean_session_ = c.clean_session;
     keep_alive_ = std::chrono::seconds(c.keep_alive);
-    framer_ = framer(version_, framer_options{.max_packet_size = opts_.max_packet_size,
-                                              .rules = opts_.rules});
+    reset_input(version_);
     out_.clear();
     inbound_.new_connection();
     eof_ = false;
@@ -222,7 +221,7 @@ class client_session : public detail::session_core<client_session, client_event>
     if (state_ != link_state::connected) return;
     if (ping_deadline_) {
       if (now >= *ping_deadline_) {
-        end({errc::keep_alive_timeout, static_cast<std::size_t>(framer_.stream_offset())});
+        end({errc::keep_alive_timeout, stream_offset()});
       }
       return;
     }
@@ -477,6 +476,9 @@ class client_session : public detail::session_core<client_session, client_event>
   }
 
   const detail::flow_limits& limits() const noexcept { return limits_; }
+  framer_options framer_settings() const noexcept {
+    return {.max_packet_size = opts_.max_packet_size, .rules = opts_.rules};
+  }
   void release_idle() noexcept { requests_.release_if_empty(); }
 
   detail::flow_limits limits_;

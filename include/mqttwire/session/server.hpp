@@ -249,7 +249,7 @@ class server_session : public detail::session_core<server_session, server_event>
     } else if (state_ == link_state::connected && watchdog_.count() != 0 &&
                now >= last_received_ + watchdog_) {
       // [MQTT-3.1.2-24]: as if the network had failed, so the will is published.
-      end({errc::keep_alive_timeout, static_cast<std::size_t>(framer_.stream_offset())});
+      end({errc::keep_alive_timeout, stream_offset()});
     }
   }
 
@@ -299,10 +299,8 @@ class server_session : public detail::session_core<server_session, server_event>
   struct shared_tag {};
   server_session(std::shared_ptr<const server_options> o, time_point opened, shared_tag)
       : core(o->manual_acks, o->report_packets), opts_(std::move(o)) {
-    framer_ = framer(protocol_version::v3_1_1,
-                     framer_options{.max_packet_size = opts_->max_packet_size,
-                                    .rules = opts_->rules,
-                                    .require_connect_first = true});
+    // The version is the CONNECT's once it is read; 3.1.1 rules until then.
+    reset_input(protocol_version::v3_1_1);
     state_ = link_state::connecting;
     now_ = last_received_ = opened;
     connect_deadline_ = opened + opts_->connect_timeout;
@@ -379,6 +377,11 @@ class server_session : public detail::session_core<server_session, server_event>
 
   // ---- for session_core ----
 
+  framer_options framer_settings() const noexcept {
+    return {.max_packet_size = opts_->max_packet_size,
+            .rules = opts_->rules,
+            .require_connect_first = true};
+  }
   detail::flow_limits limits() const noexcept {
     const server_options& o = *opts_;
     return {o.max_inflight, o.max_queued, o.max_output, o.max_unreleased, o.max_unacknowledged};

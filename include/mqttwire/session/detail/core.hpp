@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <utility>
@@ -25,8 +26,9 @@
 namespace mqttwire::detail {
 
 // The common part of both roles. `Derived` provides handle(const P&) for each of the 14 packet
-// types (all of them, so that a missing one does not compile) and stream_failed(error), which
-// decides what a decode error means for its role.
+// types (all of them, so that a missing one does not compile), stream_failed(error), which
+// decides what a decode error means for its role, and framer_settings(), the framer_options of
+// its input.
 template <class Derived, class Event>
 class session_core {
  public:
@@ -36,26 +38,27 @@ class session_core {
   /// end here. Without a connection the bytes go nowhere.
   std::span<char> prepare(std::size_t n) {
     // Without a connection the space is still the framer's (commit() then drops what came).
-    return framer_.prepare(n);
+    return input().prepare(n);
   }
   /// `n` bytes of the last prepare() were received at `now`.
   void commit(std::size_t n, time_point now) {
     now_ = now;
     if (state_ == link_state::disconnected) return;
     if (n != 0) last_received_ = now;
-    framer_.commit(n);
+    input().commit(n);
   }
   /// prepare() + copy + commit(); returns the bytes taken (all of them).
   std::size_t feed(bytes_view bytes, time_point now) {
     now_ = now;
     if (state_ == link_state::disconnected) return bytes.size();
     if (!bytes.empty()) last_received_ = now;
-    return framer_.feed(bytes);
+    return input().feed(bytes);
   }
   /// Frees what a connection waiting for its peer need not hold: the input buffer while it
-  /// holds no bytes (see framer::release_buffer), the storage of the output, of the event queue
-  /// and of the other queues while they are empty (the packet-id table while no id is in use),
-  /// and a server's CONNECT once answered (server_session::request()).
+  /// holds no bytes (see framer::release_buffer) and then the framer itself (only its
+  /// framer_position is kept; the next bytes make it again), the storage of the output, of the
+  /// event queue and of the other queues while they are empty (the packet-id table while no id
+  /// is in use), and a server's CONNECT once answered (server_session::request()).
   /// Returns the input-buffer bytes freed. For a server with many
   /// idle connections: call it before waiting for the socket to be readable, then prepare()
   /// what the socket has. Ends the views in earlier events.
@@ -65,7 +68,13 @@ class session_core {
     outbound_.release_if_empty();
     inbound_.release_if_empty();
     out_.release_if_empty();
-    return framer_.release_buffer();
+    if (!framer_) return 0;
+    const std::size_t freed = framer_->release_buffer();
+    if (const std::optional<framer_position> at = framer_->position()) {
+      parked_ = *at;
+      framer_.reset();
+    }
+    return freed;
   }
   /// The socket ended (end of file or an error): what is buffered is still reported, then
   /// `closed` with connection_lost.
@@ -84,17 +93,19 @@ class session_core {
       if (out_.size() >= limits().max_output) {
         // After the end of the stream the output can never be written: what is still buffered
         // is dropped unanswered (a QoS 1/2 sender sends it again, QoS 0 is at most once).
-        if (eof_) {
-          self().end({errc::connection_lost, static_cast<std::size_t>(framer_.stream_offset())});
-        }
+        if (eof_) self().end({errc::connection_lost, stream_offset()});
         break;
       }
-      result<packet> p = framer_.next();
+      if (!framer_) {  // dropped while idle: no bytes have come since
+        if (eof_) self().end({errc::connection_lost, stream_offset()});
+        break;
+      }
+      result<packet> p = framer_->next();
       if (!p) {
         if (p.code() != errc::incomplete) {
           self().stream_failed(p.error());
         } else if (eof_) {
-          self().end({errc::connection_lost, static_cast<std::size_t>(framer_.stream_offset())});
+          self().end({errc::connection_lost, stream_offset()});
         }
         break;
       }
@@ -159,8 +170,19 @@ class session_core {
            static_cast<const Derived&>(*this).may_read();
   }
 
+  // Called by the packet handlers, so while the framer exists.
   std::size_t packet_offset() const noexcept {
-    return static_cast<std::size_t>(framer_.packet_offset());
+    return static_cast<std::size_t>(framer_->packet_offset());
+  }
+  // Where the input stands, with or without a framer (the offset in errors at its end).
+  std::size_t stream_offset() const noexcept {
+    return static_cast<std::size_t>(framer_ ? framer_->stream_offset() : parked_.offset);
+  }
+  // A new input for a new connection, starting at stream offset 0 with `v`'s rules; made when
+  // the first bytes come.
+  void reset_input(protocol_version v) noexcept {
+    framer_.reset();
+    parked_ = framer_position{.version = v};
   }
 
   // Inbound PUBLISH, for both roles: acknowledge and report (or not) by its QoS. False when the
@@ -186,7 +208,18 @@ class session_core {
     static_cast<void>(outbound_.fill_window(out_, limits(), version_));
   }
 
-  framer framer_{};
+  // The input. A framer is 216 bytes, and most connections of a server are idle most of the
+  // time: release_idle_memory() drops an idle one, keeping its position, and the next bytes
+  // make it again (input()), so an idle session holds 24 bytes of input rather than 216.
+  framer& input() {
+    if (!framer_) [[unlikely]] {
+      framer_ = std::make_unique<framer>(parked_.version, self().framer_settings());
+      framer_->resume(parked_);
+    }
+    return *framer_;
+  }
+  std::unique_ptr<framer> framer_;  // while bytes are buffered, or until released
+  framer_position parked_{};        // where a dropped framer was (or a new input starts)
   output_buffer out_;
   outbound_flow outbound_;
   inbound_flow inbound_;
