@@ -96,7 +96,7 @@ class vector_storage {
   static constexpr bool growable = true;
   constexpr char* data() noexcept { return buf_.data(); }
   constexpr const char* data() const noexcept { return buf_.data(); }
-  constexpr std::size_t capacity() const noexcept { return buf_.size(); }
+  constexpr std::size_t capacity() const noexcept { return capacity_; }
   // Replaces the buffer with one of `new_capacity` bytes that starts with [from, to).
   constexpr void regrow(std::size_t new_capacity, std::size_t from, std::size_t to) {
     // The fill constructor, not vector(n): clang 14 rejects libstdc++'s vector(n) for char in
@@ -105,16 +105,21 @@ class vector_storage {
     std::vector<char, growth_allocator<char>> next(new_capacity, char{});
     std::copy(buf_.data() + from, buf_.data() + to, next.data());
     buf_.swap(next);
+    capacity_ = new_capacity;
   }
   // Frees the buffer; returns the bytes freed.
   constexpr std::size_t release() noexcept {
     const std::size_t freed = buf_.size();
     std::vector<char, growth_allocator<char>>().swap(buf_);
+    capacity_ = 0;
     return freed;
   }
 
  private:
   std::vector<char, growth_allocator<char>> buf_;
+  // buf_.size(), kept apart: prepare() reads it on every read, and one load is cheaper than the
+  // vector's two pointers and a subtraction.
+  std::size_t capacity_ = 0;
 };
 
 // N bytes inside the framer object: the storage of `static_framer<N>`.
@@ -190,8 +195,12 @@ class basic_framer {
   constexpr std::span<char> prepare(std::size_t n) {
     if (failed()) begin_ = end_ = 0;
     if (!has_room(n)) make_room(n);
-    const std::size_t room = storage_.capacity() - end_;
-    return {storage_.data() + end_, std::min(n, room)};
+    if constexpr (Storage::growable) {
+      return {storage_.data() + end_, n};  // has_room() or make_room() made room for all n
+    } else {
+      const std::size_t room = storage_.capacity() - end_;
+      return {storage_.data() + end_, std::min(n, room)};
+    }
   }
 
   /// `n` bytes of the last prepare() were filled. Precondition: n <= that span's size. Reads the
@@ -230,10 +239,15 @@ class basic_framer {
     // The common case: a whole packet at the front of the buffer, whose size is known or can be
     // read off a 1- or 2-byte Remaining Length. decode() checks the fixed header itself, so a
     // header that arrived with its packet is read once, not once here and again in decode().
-    if (!failed() && !reporting() && skip_ == 0) {
-      const std::size_t held = end_ - begin_;
-      const char* at = storage_.data() + begin_;
-      const std::size_t size = have_header_ ? header_.size() : size_if_readable(at, held);
+    const std::size_t held = end_ - begin_;
+    const char* at = storage_.data() + begin_;
+    if (have_header_) {
+      // Its header was read and checked (size, CONNECT order) when it became readable, and a
+      // pending header means a live stream with nothing being skipped.
+      const std::size_t size = header_.size();
+      if (size <= held) return take_packet(at, size);
+    } else if (!failed() && !reporting() && skip_ == 0) {
+      const std::size_t size = size_if_readable(at, held);
       if (size != 0 && size <= held && size <= limit_ && in_connect_order(at[0])) {
         return take_packet(at, size);
       }
@@ -402,7 +416,7 @@ class basic_framer {
 
   // Decodes the whole packet of `size` bytes at the front of the buffer (its size is at most
   // limit_) and hands it out, or makes its fault the sticky error.
-  constexpr result<packet> take_packet(const char* at, std::size_t size) noexcept {
+  MQTTWIRE_ALWAYS_INLINE constexpr result<packet> take_packet(const char* at, std::size_t size) noexcept {
     ++stats_.decode_calls;
     stats_.decoded_bytes += size;
     // Decoded straight into the result handed out (the placeholder is overwritten). The
