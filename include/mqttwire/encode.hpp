@@ -426,8 +426,10 @@ constexpr std::size_t packet_size_for(std::size_t body) noexcept {
 // into its caller it says the same of the vector stores of copy_ascii_topic_name and
 // publish_fast, which come after their own room test. And g++ 12 -O1 --coverage, inlining
 // publish_fast into a caller whose PUBLISH has no packet id, warns that `packet_id.value_or(0)`
-// may read the unset optional's value (value_or tests has_value first). The warnings are off
-// from here to the end of publish_fast only, for these reasons.
+// may read the unset optional's value (value_or tests has_value first). subscribe_fast's
+// scratch packet is written element by element before it is copied out, which the same
+// analyses cannot follow either. The warnings are off from here to the end of subscribe_fast
+// only, for these reasons.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Warray-bounds"
