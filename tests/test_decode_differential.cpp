@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -310,6 +311,47 @@ TEST_CASE("decode differential: 120,000 random and mutated packets, fast paths a
   // faults alike.
   CHECK(accepted > 20'000);
   CHECK(accepted < 100'000);
+  MESSAGE("accepted " << accepted << " of " << cases);
+}
+
+// CONNECT: every flags byte of both versions, with the fields the flags name (or one more, or
+// one fewer), the body cut at every length and padded with a byte or two: each field's bounds
+// test, and the test that nothing follows the last field, against the exact path.
+TEST_CASE("decode differential: CONNECT of every flags byte, cut and padded at every length") {
+  const options choices[] = {default_options, options::strictest(), options::tolerant()};
+  std::size_t cases = 0;
+  std::size_t accepted = 0;
+  for (const protocol_version v : {v311, v31}) {
+    for (unsigned flags = 0; flags < 256; ++flags) {
+      for (const int extra : {-1, 0, 1}) {
+        std::string body = v == v311 ? std::string("\0\4MQTT\4", 7) : std::string("\0\6MQIsdp\3", 9);
+        body += static_cast<char>(flags);
+        put16(body, 60);
+        std::size_t fields = 1u + ((flags & 0x04u) != 0 ? 2u : 0u) +
+                             ((flags & 0x80u) != 0 ? 1u : 0u) + ((flags & 0x40u) != 0 ? 1u : 0u);
+        if (extra < 0) --fields;
+        if (extra > 0) ++fields;
+        static constexpr std::string_view values[] = {"client-0001", "a/b/status", "offline", "user",
+                                                      "secret"};
+        for (std::size_t f = 0; f < fields; ++f) put_field(body, values[f % std::size(values)]);
+        for (std::size_t cut = 0; cut <= body.size() + 2; ++cut) {
+          std::string b = body.substr(0, std::min(cut, body.size()));
+          b.append(cut > body.size() ? cut - body.size() : 0, 'x');
+          const std::string wire = framed(0x10, b, false);
+          const options& opts = choices[cut % std::size(choices)];
+          const char* failure = fast_agrees_with_exact(wire, v, opts);
+          ++cases;
+          if (failure != nullptr) {
+            FAIL_CHECK("flags " << flags << " extra " << extra << " cut " << cut << ": " << failure);
+            return;
+          }
+          if (decode(bytes_view(wire.data(), wire.size()), v, opts)) ++accepted;
+        }
+      }
+    }
+  }
+  CHECK(cases > 40'000);
+  CHECK(accepted > 300);
   MESSAGE("accepted " << accepted << " of " << cases);
 }
 

@@ -334,5 +334,117 @@ TEST_CASE("encode_fast: CONNECT fields of every kind agree with the exact form")
   CHECK(n > 2'000);
 }
 
+TEST_CASE("encode_fast: SUBSCRIBE filters of every length and fault position agree with the exact form") {
+  std::size_t n = 0;
+  const std::string_view plain = "a/b";
+  for (const std::string& filter : topics()) {
+    // The filter alone, and in the middle of a list (after an element the fast path has
+    // already stored in its scratch, before one it has not seen).
+    const exact_buffer held(filter);  // no bytes past the filter for a load to pick up
+    const std::array<subscription, 1> one{{{held.str(), qos_level::at_least_once}}};
+    const std::array<subscription, 3> three{{{plain, qos_level::exactly_once},
+                                             {held.str(), qos_level::at_most_once},
+                                             {"x/#", qos_level::at_least_once}}};
+    for (const protocol_version v : {protocol_version::v3_1, protocol_version::v3_1_1}) {
+      for (const options& opts : option_sets) {
+        subscribe s{};
+        s.packet_id = 0x1234;
+        s.subscriptions = one;
+        check_against_exact(s, v, opts, n);
+        s.subscriptions = three;
+        check_against_exact(s, v, opts, n);
+      }
+    }
+  }
+  CHECK(n > 100'000);
+}
+
+TEST_CASE("encode_fast: SUBSCRIBE flags, QoS, list shapes and bodies around 127 bytes") {
+  std::size_t n = 0;
+  std::vector<std::string> filters{"a", "+", "#", "a/+/b", "a/#", "+/+", "sport/tennis/+/score",
+                                   "vehicles/+/position", "vehicles/#", "alerts/speed", "a+", "#/a"};
+  for (std::size_t k = 0; k <= 130; ++k) filters.push_back(std::string(k, 'f') + "/#");
+  std::vector<std::unique_ptr<exact_buffer>> held;
+  for (const std::string& f : filters) held.push_back(std::make_unique<exact_buffer>(f));
+  for (const protocol_version v : {protocol_version::v3_1, protocol_version::v3_1_1}) {
+    for (const options& opts : option_sets) {
+      for (std::size_t i = 0; i < held.size(); ++i) {
+        const std::string_view f = held[i]->str();
+        for (const unsigned q : {0u, 1u, 2u, 3u, 0x80u}) {
+          // One element, and two around it (the body passes 127 bytes for the long filters).
+          const std::array<subscription, 1> one{{{f, static_cast<qos_level>(q)}}};
+          const std::array<subscription, 3> three{{{"vehicles/+/position", qos_level::at_most_once},
+                                                   {f, static_cast<qos_level>(q)},
+                                                   {"alerts/speed", qos_level::exactly_once}}};
+          for (const int shape : {0, 1, 2, 3}) {
+            subscribe s{};
+            s.packet_id = shape == 2 ? 0 : static_cast<std::uint16_t>(0xFF00u + i);
+            s.dup = shape == 3;
+            s.subscriptions = shape == 1 ? wire_list<subscription>(three) : wire_list<subscription>(one);
+            check_against_exact(s, v, opts, n);
+          }
+        }
+      }
+      // An empty list, and a decoded list (a view of wire bytes).
+      subscribe s{};
+      s.packet_id = 1;
+      check_against_exact(s, v, opts, n);
+      const std::array<subscription, 2> two{{{"a/+", qos_level::at_least_once}, {"b", qos_level::at_most_once}}};
+      s.subscriptions = two;
+      std::array<char, 64> wire{};
+      const auto size = encode(s, wire, v);
+      REQUIRE(size.has_value());
+      const auto decoded = decode(bytes_view(wire.data(), *size), v);
+      REQUIRE(decoded.has_value());
+      const auto* d = std::get_if<subscribe>(&decoded->pkt);
+      REQUIRE(d != nullptr);
+      REQUIRE(d->subscriptions.is_wire_view());
+      check_against_exact(*d, v, opts, n);
+    }
+  }
+  CHECK(n > 10'000);
+}
+
+TEST_CASE("encode_fast: SUBSCRIBE exact bytes and codes of the fused path") {
+  const std::array<subscription, 3> subs{{{"vehicles/+/position", qos_level::at_most_once},
+                                          {"vehicles/#", qos_level::at_least_once},
+                                          {"alerts/speed", qos_level::exactly_once}}};
+  subscribe s{};
+  s.packet_id = 10;
+  s.subscriptions = subs;
+  const std::string_view want =
+      "\x82\x34\x00\x0a"
+      "\x00\x13vehicles/+/position\x00"
+      "\x00\x0avehicles/#\x01"
+      "\x00\x0c" "alerts/speed\x02"sv;
+  std::array<char, 54> out{};
+  const auto r = encode(s, out);
+  REQUIRE(r.has_value());
+  CHECK(*r == 54);
+  CHECK(std::string_view(out.data(), out.size()) == want);
+  // One byte short: buffer_too_small, nothing written.
+  std::vector<char> short_buf = fresh(53);
+  CHECK(encode(s, std::span<char>(short_buf)).code() == errc::buffer_too_small);
+  CHECK(untouched(short_buf));
+  // A fault in the last filter: its code, and the first two (already in the scratch) not
+  // written either.
+  const std::array<subscription, 3> bad{{{"vehicles/+/position", qos_level::at_most_once},
+                                         {"vehicles/#", qos_level::at_least_once},
+                                         {"alerts/sp#ed", qos_level::exactly_once}}};
+  s.subscriptions = bad;
+  std::vector<char> buf = fresh(100);
+  CHECK(encode(s, std::span<char>(buf)).code() == errc::misplaced_multi_level_wildcard);
+  CHECK(untouched(buf));
+  const std::array<subscription, 2> bad_qos{{{"a", qos_level::at_most_once},
+                                             {"b", static_cast<qos_level>(3)}}};
+  s.subscriptions = bad_qos;
+  CHECK(encode(s, std::span<char>(buf)).code() == errc::invalid_requested_qos);
+  CHECK(untouched(buf));
+  const std::array<subscription, 2> plus{{{"a/+x", qos_level::at_most_once}, {"b", qos_level::at_most_once}}};
+  s.subscriptions = plus;
+  CHECK(encode(s, std::span<char>(buf)).code() == errc::misplaced_single_level_wildcard);
+  CHECK(untouched(buf));
+}
+
 }  // namespace
 }  // namespace mqttwire_test

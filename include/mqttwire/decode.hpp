@@ -793,18 +793,39 @@ constexpr bool connect_flags_usual(unsigned flags, protocol_version v) noexcept 
   if (v == protocol_version::v3_1) return true;
   return will_qos == 0 && (flags & 0x20u) == 0;
 }
-// connect_flags_usual for every flags byte, [3.1.1, 3.1][flags].
+// For every flags byte, [3.1.1, 3.1][flags]: 0 when connect_flags_usual refuses it, otherwise
+// the number of length-prefixed fields that follow the keep alive (the client id, the will's
+// topic and message, the user name, the password), so that one load gives both.
 struct connect_flag_table {
-  bool usual[2][256]{};
+  std::uint8_t fields[2][256]{};
 };
 inline constexpr connect_flag_table connect_flags_table = [] {
   connect_flag_table t{};
   for (unsigned f = 0; f < 256; ++f) {
-    t.usual[0][f] = connect_flags_usual(f, protocol_version::v3_1_1);
-    t.usual[1][f] = connect_flags_usual(f, protocol_version::v3_1);
+    const unsigned fields = 1u + ((f & 0x04u) != 0 ? 2u : 0u) + ((f & 0x80u) != 0 ? 1u : 0u) +
+                            ((f & 0x40u) != 0 ? 1u : 0u);
+    t.fields[0][f] = static_cast<std::uint8_t>(
+        connect_flags_usual(f, protocol_version::v3_1_1) ? fields : 0);
+    t.fields[1][f] = static_cast<std::uint8_t>(
+        connect_flags_usual(f, protocol_version::v3_1) ? fields : 0);
   }
   return t;
 }();
+
+// A length-prefixed field of CONNECT at p, with one bounds test: `slack` is the bytes left
+// before e minus two for the prefix of this field and of each one after it, so a field fits,
+// with room left for the prefixes still to come, exactly when its length is at most `slack`.
+// Taking it leaves slack minus its length for the next one (whose prefix is then known to be
+// there). Precondition: slack >= 0, which proves the prefix at p is before e.
+MQTTWIRE_ALWAYS_INLINE inline bool take_connect_field(const char*& p, std::ptrdiff_t& slack,
+                                                      std::string_view& field) noexcept {
+  const std::size_t length = read_be16(p);
+  if (length > static_cast<std::size_t>(slack)) return false;
+  field = std::string_view(p + 2, length);
+  p += 2 + length;
+  slack -= static_cast<std::ptrdiff_t>(length);
+  return true;
+}
 
 template <bool Controls, class Out>
 MQTTWIRE_ALWAYS_INLINE inline decode_result fast_connect(const char* in, const char* p,
@@ -822,28 +843,33 @@ MQTTWIRE_ALWAYS_INLINE inline decode_result fast_connect(const char* in, const c
     return not_sure();
   }
   const unsigned flags = u8(p[0]);
-  if (!connect_flags_table.usual[v == protocol_version::v3_1 ? 1 : 0][flags]) return not_sure();
+  const unsigned fields = connect_flags_table.fields[v == protocol_version::v3_1 ? 1 : 0][flags];
+  if (fields == 0) return not_sure();
   const std::uint16_t keep_alive = read_be16(p + 1);
   p += 3;
+  // Every prefix must fit: the one test here stands for the "two bytes left" test of each field.
+  std::ptrdiff_t slack = (e - p) - 2 * static_cast<std::ptrdiff_t>(fields);
+  if (slack < 0) return not_sure();
   ascii_batch<Controls> batch;
   std::string_view client_id, will_topic, will_payload, user, pass;
-  if (!take_field(p, e, client_id)) return not_sure();
+  if (!take_connect_field(p, slack, client_id)) return not_sure();
   batch.template add<ascii_rule::string>(client_id.data(), client_id.size());
   const bool has_will = (flags & 0x04u) != 0;
   if (has_will) {
-    if (!take_field(p, e, will_topic) || !add_topic_name(batch, will_topic) ||
-        !take_field(p, e, will_payload)) {
+    if (!take_connect_field(p, slack, will_topic) || !add_topic_name(batch, will_topic) ||
+        !take_connect_field(p, slack, will_payload)) {
       return not_sure();
     }
   }
   const bool has_username = (flags & 0x80u) != 0;
   if (has_username) {
-    if (!take_field(p, e, user)) return not_sure();
+    if (!take_connect_field(p, slack, user)) return not_sure();
     batch.template add<ascii_rule::string>(user.data(), user.size());
   }
   const bool has_password = (flags & 0x40u) != 0;
-  if (has_password && !take_field(p, e, pass)) return not_sure();
-  if (p != e || !batch.ok()) return not_sure();
+  if (has_password && !take_connect_field(p, slack, pass)) return not_sure();
+  // With no prefix to come, slack is the bytes left: none may be.
+  if (slack != 0 || !batch.ok()) return not_sure();
   using optional_view = std::optional<std::string_view>;
   put_members<connect>(
       out, v, (flags & 0x02u) != 0, keep_alive, client_id,

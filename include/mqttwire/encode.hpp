@@ -426,8 +426,10 @@ constexpr std::size_t packet_size_for(std::size_t body) noexcept {
 // into its caller it says the same of the vector stores of copy_ascii_topic_name and
 // publish_fast, which come after their own room test. And g++ 12 -O1 --coverage, inlining
 // publish_fast into a caller whose PUBLISH has no packet id, warns that `packet_id.value_or(0)`
-// may read the unset optional's value (value_or tests has_value first). The warnings are off
-// from here to the end of publish_fast only, for these reasons.
+// may read the unset optional's value (value_or tests has_value first). subscribe_fast's
+// scratch packet is written element by element before it is copied out, which the same
+// analyses cannot follow either. The warnings are off from here to the end of subscribe_fast
+// only, for these reasons.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Warray-bounds"
@@ -749,6 +751,103 @@ MQTTWIRE_ALWAYS_INLINE inline publish_fast_result publish_fast(const publish& p,
   if constexpr (Payload) copy_payload(topic + n + id_bytes, p.payload.data(), p.payload.size());
   return {errc::success, head, total};
 }
+
+// ---- SUBSCRIBE at run time: each filter checked and written in the same pass ----
+
+// The vector test of a topic filter (ascii_fast_accept_as<topic_filter, false>) and its copy to
+// d, from the same loads: for 8 to 32 bytes the vectors that are tested are the ones stored.
+// d is the caller's scratch, so the stores come first and may stay when the answer is false
+// (not sure). Precondition: room for n bytes at d.
+MQTTWIRE_ALWAYS_INLINE inline bool copy_ascii_topic_filter(char* d, const char* s,
+                                                           std::size_t n) noexcept {
+#ifdef MQTTWIRE_DETAIL_HAVE_SSE2
+  using lanes = ascii_lanes<ascii_rule::string, false>;
+  if (n >= 16 && n <= 32) {  // bytes 0..15 and n-16..n-1
+    const __m128i a = load16(s), b = load16(s + n - 16);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d), a);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + n - 16), b);
+    if (lanes::faults(lanes::fold(lanes::first(lanes::key(a)), lanes::key(b))) != 0) return false;
+    const unsigned wa = lane_bits(wildcard_lanes(a));
+    const unsigned wb = lane_bits(wildcard_lanes(b));
+    return (wa | wb) == 0 || wildcards_fit(s, n, wa | (std::uint64_t{wb} << (n - 16)), 0);
+  }
+  if (n >= 8 && n < 16) {  // bytes 0..7 in lanes 0..7, bytes n-8..n-1 in lanes 8..15
+    const __m128i v = _mm_unpacklo_epi64(load8(s), load8(s + n - 8));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(d), v);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(d + n - 8), _mm_unpackhi_epi64(v, v));
+    if (lanes::faults(lanes::first(lanes::key(v))) != 0) return false;
+    const unsigned w = lane_bits(wildcard_lanes(v));
+    return w == 0 || wildcards_fit(s, n, (w & 0xFFu) | (std::uint64_t{w >> 8} << (n - 8)), 0);
+  }
+#endif
+  if (!ascii_fast_accept_as<ascii_rule::topic_filter, false>(s, n)) return false;
+  copy_bytes(d, s, n);
+  return true;
+}
+
+// n (8..128) bytes from the scratch s to d without a call: overlapping 16-byte moves.
+MQTTWIRE_ALWAYS_INLINE inline void copy_small_packet(char* d, const char* s, std::size_t n) noexcept {
+#ifdef MQTTWIRE_DETAIL_HAVE_SSE2
+  if (n > 64) {
+    copy_payload(d, s, 64);
+    copy_payload(d + n - 64, s + n - 64, 64);
+    return;
+  }
+#endif
+  copy_payload(d, s, n);
+}
+
+// The largest SUBSCRIBE body subscribe_fast builds: a one-byte Remaining Length, and a packet of
+// at most 128 bytes, which copy_small_packet moves in two 64-byte halves.
+inline constexpr std::size_t subscribe_fast_max_body = 126;
+
+// encode() of a SUBSCRIBE, for the common case only: no DUP, a list of the caller's elements,
+// every filter accepted by the vector test, requested QoS 0..2, a body of at most 126 bytes,
+// reject_control_characters off. The generic form walks the list twice (checks and sizes, then
+// bytes) and reads each filter twice; here each filter is read once, its vectors tested and
+// stored into a scratch packet on the stack, which is copied to `out` only once the whole list
+// has passed, so that nothing is written on an error. Every rule of checked_body<false>
+// (subscribe) holds when this answers success or buffer_too_small: packet id other than 0, no
+// DUP (allowed in 3.1 only: left to the generic form), a non-empty list, filters without U+0000,
+// non-ASCII bytes or misplaced wildcards (and far below 32,767 bytes), QoS 0..2, a body far
+// below max_remaining_length. Anything else is not_sure_code.
+MQTTWIRE_ALWAYS_INLINE inline publish_fast_result subscribe_fast(const subscribe& s, char* out,
+                                                                 std::size_t room,
+                                                                 const options& opts) noexcept {
+  if (s.packet_id == 0 || s.dup || opts.reject_control_characters ||
+      s.subscriptions.is_wire_view()) [[unlikely]] {
+    return {not_sure_code};
+  }
+  const std::span<const subscription> items = s.subscriptions.items();
+  if (items.empty()) [[unlikely]] return {not_sure_code};
+  // First byte, Remaining Length, packet id, then the body's elements; not initialized: every
+  // byte up to `at` is written before the copy reads it.
+  char scratch[2 + subscribe_fast_max_body];
+  std::size_t at = 4;
+  for (const subscription& sub : items) {
+    const std::size_t n = sub.topic_filter.size();
+    // The element (prefix, filter, QoS byte) must end within the scratch: n + 3 cannot wrap
+    // (a view's size is below 2^63).
+    if (n + 3 > sizeof scratch - at) [[unlikely]] return {not_sure_code};
+    const unsigned q = static_cast<unsigned>(sub.qos);
+    if (!copy_ascii_topic_filter(scratch + at + 2, sub.topic_filter.data(), n) || q > 2)
+        [[unlikely]] {
+      return {not_sure_code};
+    }
+    scratch[at] = 0;  // n < 128
+    scratch[at + 1] = ch(static_cast<unsigned>(n));
+    scratch[at + 2 + n] = ch(q);
+    at += 3 + n;
+  }
+  // The packet is valid: a short buffer is the only fault left.
+  if (room < at) [[unlikely]] return {errc::buffer_too_small};
+  scratch[0] = ch(0x82u);
+  scratch[1] = ch(static_cast<unsigned>(at - 2));
+  scratch[2] = ch(unsigned{s.packet_id} >> 8);
+  scratch[3] = ch(s.packet_id);
+  copy_small_packet(out, scratch, at);
+  return {errc::success, at, at};
+}
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
@@ -905,6 +1004,11 @@ MQTTWIRE_ALWAYS_INLINE constexpr result<std::size_t> encode(
       if (f.ec == errc::success) [[likely]] return f.total;
       if (f.ec != detail::not_sure_code) return error{f.ec, 0};
       return detail::encode_exact(p, out, v, opts);
+    }
+    if constexpr (std::is_same_v<P, subscribe>) {
+      const detail::publish_fast_result f = detail::subscribe_fast(p, out.data(), out.size(), opts);
+      if (f.ec == errc::success) [[likely]] return f.total;
+      if (f.ec != detail::not_sure_code) return error{f.ec, 0};
     }
     const detail::body_check c = detail::checked_body<true>(p, v, opts);
     // Not sure: all again with the exact checks, as a tail call, so that this path keeps
