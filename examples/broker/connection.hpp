@@ -6,10 +6,12 @@
 
 #include "broker.hpp"
 #include "deadlines.hpp"
+#include "handler_memory.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/smart_ptr/intrusive_ptr.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -161,19 +163,38 @@ class ws_transport {
 
 // ---------------------------------------------------------------- the connection
 
+/// What a connection is to the deadline queue and to its pending operations: a peer with a
+/// deadline, counted intrusively (boost::intrusive_ptr). A shared_ptr would cost every
+/// connection a control block and enable_shared_from_this (32 bytes) and every handler two
+/// pointers; this costs a 32-bit count (in the deadline's padding) and handlers of one pointer.
+/// Its virtual functions share the peer's vtable.
+class connection_base : public peer, public deadline_member {
+ public:
+  using peer::peer;
+  /// The deadline given to the queue has passed (see basic_deadline_queue).
+  virtual void on_deadline(time_point now) = 0;
+
+ private:
+  friend void intrusive_ptr_add_ref(connection_base* c) noexcept { ++c->refs_; }
+  friend void intrusive_ptr_release(connection_base* c) noexcept {
+    if (--c->refs_ == 0) delete c;
+  }
+  std::uint32_t refs_ = 0;
+};
+using deadline_queue = basic_deadline_queue<connection_base>;
+
 /// One client connection. Every input (bytes, end of stream, the timer, a wake from the broker)
 /// ends in flush(): the broker handles the session's events, then the output is written (one
 /// write in flight, the session's buffer swapped out for it), the next read is started (one in
 /// flight, paused while too much output waits: a client that does not read stops being read),
 /// and the connection's deadline is queued (deadlines.hpp). When the session has closed, what is
 /// left of its output is written and the transport closed, within a grace period.
+/// Made with new and held by boost::intrusive_ptr (see connection_base).
 template <class Transport>
-class connection final : public peer,
-                         public deadline_queue::member,
-                         public std::enable_shared_from_this<connection<Transport>> {
+class connection final : public connection_base {
  public:
   connection(Transport t, broker& b, deadline_queue& deadlines, socket_slot slot)
-      : peer(b.session_options(), clock::now()),
+      : connection_base(b.session_options(), clock::now()),
         transport_(std::move(t)),
         broker_(b),
         deadlines_(deadlines),
@@ -187,7 +208,7 @@ class connection final : public peer,
   void wake() override {
     if (flush_posted_) return;
     flush_posted_ = true;
-    net::post(transport_.get_executor(), [self = this->shared_from_this()] {
+    net::post(transport_.get_executor(), [self = ref()] {
       self->flush_posted_ = false;
       self->flush();
     });
@@ -197,6 +218,18 @@ class connection final : public peer,
   static constexpr std::size_t read_size = 16 * 1024;  // the most one read takes
   static constexpr std::size_t min_read_size = 256;
   static constexpr auto linger = std::chrono::seconds(5);  // to write the last bytes, then close
+  static constexpr std::size_t wait_room = 72;  // the wait for readability (handler_memory.hpp)
+
+  boost::intrusive_ptr<connection> ref() noexcept { return boost::intrusive_ptr<connection>(this); }
+
+  // The handler of the wait for readability, the one operation an idle connection has in
+  // flight: one pointer, and its operation is made in wait_memory_ rather than on the heap.
+  struct readable_handler {
+    boost::intrusive_ptr<connection> self;
+    using allocator_type = handler_allocator<char, wait_room>;
+    allocator_type get_allocator() const noexcept { return allocator_type(self->wait_memory_); }
+    void operator()(beast::error_code ec) const { self->on_readable(ec); }
+  };
 
   void flush() {
     const time_point now = clock::now();
@@ -225,9 +258,7 @@ class connection final : public peer,
       if (!more_waiting_) {
         session.release_idle_memory();
         if (!writing_) std::vector<char>().swap(out_);  // the last write's buffer
-        transport_.async_wait_readable([self = this->shared_from_this()](beast::error_code ec) {
-          self->on_readable(ec);
-        });
+        transport_.async_wait_readable(readable_handler{ref()});
         return;
       }
     }
@@ -242,7 +273,7 @@ class connection final : public peer,
     const std::span<char> into = session.prepare(size);
     transport_.async_read_some(
         net::buffer(into.data(), into.size()),
-        [self = this->shared_from_this(), size](beast::error_code ec, std::size_t n) {
+        [self = ref(), size](beast::error_code ec, std::size_t n) {
           self->more_waiting_ = !ec && n == size;
           self->on_read(ec, n);
         });
@@ -266,7 +297,7 @@ class connection final : public peer,
     session.take_output(out_);
     writing_ = true;
     transport_.async_write(net::buffer(out_.data(), out_.size()),
-                           [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                           [self = ref()](beast::error_code ec, std::size_t) {
                              self->on_write(ec);
                            });
   }
@@ -283,7 +314,7 @@ class connection final : public peer,
     if (closed_) return;
     closed_ = true;
     deadlines_.cancel(*this);
-    transport_.async_close([self = this->shared_from_this()](auto&&...) { self->transport_.abort(); });
+    transport_.async_close([self = ref()](auto&&...) { self->transport_.abort(); });
   }
 
   // One deadline at a time: the session's (CONNECT, keep-alive) or, once closed, the grace
@@ -297,7 +328,7 @@ class connection final : public peer,
                                                    : session.next_deadline();
     if (!due) return deadlines_.cancel(*this);
     // Checked first: most calls change nothing, and need no shared_ptr made for the queue.
-    if (!queued_by(*due)) deadlines_.schedule(this->shared_from_this(), *due);
+    if (!queued_by(*due)) deadlines_.schedule(ref(), *due);
   }
   void on_deadline(time_point now) override {
     if (closing_ && now >= closing_deadline_) {
@@ -323,6 +354,7 @@ class connection final : public peer,
   bool closed_ = false;
   bool flush_posted_ = false;
   time_point closing_deadline_{};
+  handler_memory<wait_room> wait_memory_;
 };
 
 }  // namespace mqttwire_broker

@@ -167,8 +167,9 @@ class http_session : public std::enable_shared_from_this<http_session> {
     const std::string via = " via=ws" + (protocol->empty() ? "" : ":" + *protocol);
     ws->async_accept(request_, [self = shared_from_this(), ws, via](beast::error_code ec) {
       if (ec) return;
-      std::make_shared<connection<ws_transport>>(ws_transport(std::move(*ws), via), self->broker_,
-                                                 self->deadlines_, std::move(self->slot_))
+      boost::intrusive_ptr(new connection<ws_transport>(ws_transport(std::move(*ws), via),
+                                                        self->broker_, self->deadlines_,
+                                                        std::move(self->slot_)))
           ->start();
     });
   }
@@ -302,8 +303,8 @@ class listener {
       beast::error_code e;
       s.close(e);
     } else if (kind_ == port_kind::mqtt) {
-      std::make_shared<connection<tcp_transport>>(tcp_transport(std::move(s)), broker_, deadlines_,
-                                                  socket_slot(budget_))
+      boost::intrusive_ptr(new connection<tcp_transport>(tcp_transport(std::move(s)), broker_,
+                                                         deadlines_, socket_slot(budget_)))
           ->start();
     } else {
       // HTTP and WebSocket streams are Beast's, on the type-erased executor.

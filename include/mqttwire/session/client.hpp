@@ -112,12 +112,12 @@ class client_session : public detail::session_core<client_session, client_event>
     clean_session_ = c.clean_session;
     keep_alive_ = std::chrono::seconds(c.keep_alive);
     reset_input(version_);
-    out_.clear();
-    inbound_.new_connection();
+    work().out.clear();
+    work().inbound.new_connection();
     eof_ = false;
     ping_deadline_.reset();
     now_ = now;
-    out_.append(c, version_);
+    work().out.append(c, version_);
     note_output();
     connack_deadline_ = now + opts_.connect_timeout;
     state_ = link_state::connecting;
@@ -137,24 +137,24 @@ class client_session : public detail::session_core<client_session, client_event>
       out.packet_id.reset();
       if (const errc e = validate(out, version_, opts_.rules); e != errc::success) return error{e, 0};
       if (state_ != link_state::connected) return error{errc::not_connected, 0};
-      if (out_.size() >= limits_.max_output) return error{errc::queue_full, 0};
-      out_.append(out, version_);
+      if (work().out.size() >= limits_.max_output) return error{errc::queue_full, 0};
+      work().out.append(out, version_);
       note_output();
       return std::uint16_t{0};
     }
-    if (outbound_.queued() >= limits_.max_queued) return error{errc::queue_full, 0};
-    const auto id = outbound_.allocate_id();
+    if (work().outbound.queued() >= limits_.max_queued) return error{errc::queue_full, 0};
+    const auto id = work().outbound.allocate_id();
     if (!id) return error{errc::queue_full, 0};
     out.packet_id = *id;
     auto kept = make_shared_message(out, version_);
     if (!kept) {
-      outbound_.release_id(*id);
+      work().outbound.release_id(*id);
       return kept.error();
     }
-    static_cast<void>(outbound_.push({*id, out_stage::queued, p.qos, p.retain, std::move(*kept)},
+    static_cast<void>(work().outbound.push({*id, out_stage::queued, p.qos, p.retain, std::move(*kept)},
                                      limits_));
     if (state_ == link_state::connected) {
-      static_cast<void>(outbound_.fill_window(out_, limits_, version_));  // the id was taken above
+      static_cast<void>(work().outbound.fill_window(work().out, limits_, version_));  // the id was taken above
       note_output();
     }
     return *id;
@@ -177,7 +177,7 @@ class client_session : public detail::session_core<client_session, client_event>
   void disconnect(time_point now) {
     now_ = now;
     if (state_ == link_state::disconnected) return;
-    out_.append(mqttwire::disconnect{}, version_);
+    work().out.append(mqttwire::disconnect{}, version_);
     end({});
   }
 
@@ -185,8 +185,8 @@ class client_session : public detail::session_core<client_session, client_event>
   /// message with this packet id now.
   void acknowledge(std::uint16_t packet_id, time_point now) {
     now_ = now;
-    if (state_ != link_state::connected) return inbound_.release(packet_id);
-    inbound_.acknowledge(packet_id, out_, limits_.max_output);
+    if (state_ != link_state::connected) return work().inbound.release(packet_id);
+    work().inbound.acknowledge(packet_id, work().out, limits_.max_output);
     note_output();
   }
 
@@ -226,12 +226,12 @@ class client_session : public detail::session_core<client_session, client_event>
       return;
     }
     if (keep_alive_.count() != 0 && now >= last_sent_ + keep_alive_) {
-      out_.append(pingreq{}, version_);  // [MQTT-3.1.2-23]
+      work().out.append(pingreq{}, version_);  // [MQTT-3.1.2-23]
       note_output();
       ping_deadline_ = now + (opts_.ping_timeout.count() != 0
                                   ? opts_.ping_timeout
                                   : std::chrono::duration_cast<std::chrono::milliseconds>(keep_alive_));
-      events_.emplace_back(events::keep_alive{});
+      work().events.emplace_back(events::keep_alive{});
     }
   }
 
@@ -242,8 +242,8 @@ class client_session : public detail::session_core<client_session, client_event>
     session_state s;
     s.client_id = client_id_;
     s.version = version_;
-    s.outgoing.assign(outbound_.messages().begin(), outbound_.messages().end());
-    s.incoming_qos2 = inbound_.unreleased();
+    s.outgoing.assign(peek().outbound.messages().begin(), peek().outbound.messages().end());
+    s.incoming_qos2 = peek().inbound.unreleased();
     s.subscriptions = subscriptions_;
     return s;
   }
@@ -253,8 +253,8 @@ class client_session : public detail::session_core<client_session, client_event>
     if (state_ != link_state::disconnected) return export_state();
     s.client_id = client_id_;
     s.version = version_;
-    s.outgoing = outbound_.take();
-    s.incoming_qos2 = inbound_.take_unreleased();
+    s.outgoing = work().outbound.take();
+    s.incoming_qos2 = work().inbound.take_unreleased();
     s.subscriptions = std::exchange(subscriptions_, {});
     requests_.clear();
     return s;
@@ -282,11 +282,11 @@ class client_session : public detail::session_core<client_session, client_event>
     // them for new messages); our unacknowledged messages are still sent again, which a server
     // without them takes as new ones (at least once holds; a PUBREL of an id it does not know is
     // answered with PUBCOMP).
-    if (!present) inbound_.clear();
-    outbound_.new_connection();
+    if (!present) work().inbound.clear();
+    work().outbound.new_connection();
     for (pending_request& r : requests_) r.written = false;
     output_room();
-    events_.emplace_back(events::connected{present});
+    work().events.emplace_back(events::connected{present});
   }
 
   void handle(const mqttwire::publish& p) {
@@ -295,20 +295,20 @@ class client_session : public detail::session_core<client_session, client_event>
   }
   void handle(const puback& a) {
     if (state_ != link_state::connected) return unexpected();
-    completed(outbound_.on_puback(a.packet_id), a.packet_id);
+    completed(work().outbound.on_puback(a.packet_id), a.packet_id);
   }
   void handle(const pubrec& a) {
     if (state_ != link_state::connected) return unexpected();
     // An unknown id is answered too, so a server that kept its half of a flow we lost can end it.
-    if (!outbound_.on_pubrec(a.packet_id, out_).known) out_.append_ack(0x62u, a.packet_id);
+    if (!work().outbound.on_pubrec(a.packet_id, work().out).known) work().out.append_ack(0x62u, a.packet_id);
   }
   void handle(const pubrel& r) {
     if (state_ != link_state::connected) return unexpected();
-    inbound_.on_pubrel(r.packet_id, out_);
+    work().inbound.on_pubrel(r.packet_id, work().out);
   }
   void handle(const pubcomp& a) {
     if (state_ != link_state::connected) return unexpected();
-    completed(outbound_.on_pubcomp(a.packet_id), a.packet_id);
+    completed(work().outbound.on_pubcomp(a.packet_id), a.packet_id);
   }
   void handle(const suback& s) {
     if (state_ != link_state::connected) return unexpected();
@@ -324,9 +324,9 @@ class client_session : public detail::session_core<client_session, client_event>
       ++code;
       if (granted != suback_code::failure) remember(sub.topic_filter, static_cast<qos_level>(granted));
     }
-    outbound_.release_id(s.packet_id);
+    work().outbound.release_id(s.packet_id);
     requests_.erase(it);
-    events_.emplace_back(events::subscribed{s.packet_id, s.return_codes});
+    work().events.emplace_back(events::subscribed{s.packet_id, s.return_codes});
   }
   void handle(const unsuback& u) {
     if (state_ != link_state::connected) return unexpected();
@@ -336,9 +336,9 @@ class client_session : public detail::session_core<client_session, client_event>
       std::erase_if(subscriptions_,
                     [f](const stored_subscription& sub) { return sub.topic_filter == f; });
     }
-    outbound_.release_id(u.packet_id);
+    work().outbound.release_id(u.packet_id);
     requests_.erase(it);
-    events_.emplace_back(events::unsubscribed{u.packet_id});
+    work().events.emplace_back(events::unsubscribed{u.packet_id});
   }
   void handle(const pingresp&) {
     if (state_ != link_state::connected) return unexpected();
@@ -361,12 +361,12 @@ class client_session : public detail::session_core<client_session, client_event>
     write_waiting();
     for (pending_request& r : requests_) {
       if (r.written) continue;
-      if (out_.size() >= limits_.max_output) break;
+      if (work().out.size() >= limits_.max_output) break;
       // MQTT 3.1 marks the retransmission of a SUBSCRIBE/UNSUBSCRIBE (§2.4); 3.1.1 has no flag
       // ([MQTT-2.2.2-1]), so a request marked on a 3.1 connection is cleared again when the
       // session is opened with 3.1.1.
       static_cast<void>(r.packet.set_dup(r.sent && version_ == protocol_version::v3_1));
-      out_.append_bytes(std::string_view(r.packet.wire().data(), r.packet.wire().size()));
+      work().out.append_bytes(std::string_view(r.packet.wire().data(), r.packet.wire().size()));
       r.sent = r.written = true;
     }
     note_output();
@@ -382,7 +382,7 @@ class client_session : public detail::session_core<client_session, client_event>
     state_ = link_state::disconnected;
     ping_deadline_.reset();
     if (clean_session_) forget_session();
-    events_.emplace_back(events::closed{reason, refusal, false});
+    work().events.emplace_back(events::closed{reason, refusal, false});
   }
 
   // ---- helpers ----
@@ -391,8 +391,8 @@ class client_session : public detail::session_core<client_session, client_event>
 
   // What was sent in a clean session is forgotten; messages never sent stay queued.
   void forget_session() {
-    outbound_.drop_in_flight();
-    inbound_.clear();
+    work().outbound.drop_in_flight();
+    work().inbound.clear();
     for (const pending_request& r : requests_) release_request_id(r);
     requests_.clear();
     subscriptions_.clear();
@@ -403,7 +403,7 @@ class client_session : public detail::session_core<client_session, client_event>
           using P = std::remove_cvref_t<decltype(p)>;
           if constexpr (std::is_same_v<P, mqttwire::subscribe> ||
                         std::is_same_v<P, mqttwire::unsubscribe>) {
-            outbound_.release_id(p.packet_id);
+            work().outbound.release_id(p.packet_id);
           }
         },
         r.packet.view());
@@ -411,8 +411,9 @@ class client_session : public detail::session_core<client_session, client_event>
 
   // Something was written: the keep-alive counts from the last packet sent ([MQTT-3.1.2-23]).
   void note_output() noexcept {
-    if (out_.total() != written_) {
-      written_ = out_.total();
+    const std::uint64_t total = released_output_ + peek().out.total();
+    if (total != written_) {
+      written_ = total;
       last_sent_ = now_;
     }
   }
@@ -421,7 +422,7 @@ class client_session : public detail::session_core<client_session, client_event>
   result<std::uint16_t> request(List filters, time_point now) {
     now_ = now;
     if (state_ == link_state::disconnected) return error{errc::not_connected, 0};
-    const auto id = outbound_.allocate_id();
+    const auto id = work().outbound.allocate_id();
     if (!id) return error{errc::queue_full, 0};
     P p{};
     p.packet_id = *id;
@@ -432,7 +433,7 @@ class client_session : public detail::session_core<client_session, client_event>
     }
     auto kept = owned<P>::copy_of(p, version_, opts_.rules);
     if (!kept) {
-      outbound_.release_id(*id);
+      work().outbound.release_id(*id);
       return kept.error();
     }
     requests_.push_back({owned_packet(std::move(*kept)), false, false});
@@ -470,8 +471,8 @@ class client_session : public detail::session_core<client_session, client_event>
   void restore(session_state s) {
     client_id_ = std::move(s.client_id);
     version_ = s.version;
-    outbound_.restore(std::move(s.outgoing));
-    inbound_.restore(std::move(s.incoming_qos2));
+    work().outbound.restore(std::move(s.outgoing));
+    work().inbound.restore(std::move(s.incoming_qos2));
     subscriptions_ = std::move(s.subscriptions);
   }
 
@@ -480,6 +481,9 @@ class client_session : public detail::session_core<client_session, client_event>
     return {.max_packet_size = opts_.max_packet_size, .rules = opts_.rules};
   }
   void release_idle() noexcept { requests_.release_if_empty(); }
+  // The busy block went, with `total` bytes of output appended in it (note_output() counts on).
+  void output_released(std::uint64_t total) noexcept { released_output_ += total; }
+  void saw(time_point now) noexcept { now_ = now; }  // for session_core
 
   detail::flow_limits limits_;
   client_options opts_;
@@ -489,7 +493,9 @@ class client_session : public detail::session_core<client_session, client_event>
   std::string client_id_;
   bool clean_session_ = true;
   std::chrono::seconds keep_alive_{0};
-  std::uint64_t written_ = 0;  // out_.total() when last_sent_ was set
+  std::uint64_t written_ = 0;  // bytes of output ever appended, when last_sent_ was set
+  std::uint64_t released_output_ = 0;  // those appended in busy blocks since released
+  time_point now_{};  // the latest time the caller gave
   time_point last_sent_{};
   time_point connack_deadline_{};
   std::optional<time_point> ping_deadline_{};

@@ -86,6 +86,10 @@ struct server_options {
 /// is dropped) while max_pending_grants SUBSCRIBEs wait for grant() and, with manual_acks, while
 /// max_unacknowledged messages wait for acknowledge().
 ///
+/// Commands take the time for symmetry with client_session; a server needs it only at its
+/// inputs (bytes, timeouts, accept), so reject, grant, deliver, acknowledge and close ignore it
+/// (the session keeps no copy of the caller's clock: 8 bytes less per connection).
+///
 /// The output bound: every packet is begun while output() holds fewer than max_output bytes,
 /// so output().size() < max_output + the largest packet written. While it holds more, nothing
 /// received is handled (poll_event() handles no packet, wants_read() is false) and messages
@@ -117,28 +121,26 @@ class server_session : public detail::session_core<server_session, server_event>
   /// messages go out again (DUP 1, PUBREL), then the queued ones. `resumed` is ignored for a
   /// clean session. Errors: unexpected_packet when no CONNECT awaits an answer.
   errc accept(time_point now, std::optional<session_state> resumed = std::nullopt) {
-    now_ = now;
     if (state_ != link_state::authorizing) return errc::unexpected_packet;
     const connect& c = request_->view();
     const bool resume = resumed.has_value() && !c.clean_session;
-    out_.append(answer_connect(c, resume, connect_return_code::accepted, opts_->policy), version_);
+    work().out.append(answer_connect(c, resume, connect_return_code::accepted, opts_->policy), version_);
     state_ = link_state::connected;
     last_received_ = now;
     if (resume) {
-      outbound_.restore(std::move(resumed->outgoing));
-      inbound_.restore(std::move(resumed->incoming_qos2));
+      work().outbound.restore(std::move(resumed->outgoing));
+      work().inbound.restore(std::move(resumed->incoming_qos2));
       subscriptions_ = std::move(resumed->subscriptions);
     }
-    outbound_.new_connection();
-    static_cast<void>(outbound_.fill_window(out_, limits(), version_));
+    work().outbound.new_connection();
+    static_cast<void>(work().outbound.fill_window(work().out, limits(), version_));
     return errc::success;
   }
 
   /// Refuses the CONNECT with `code` (not accepted), e.g. bad_username_or_password; `closed`
   /// with connection_refused follows and the will is not published. Errors: unexpected_packet
   /// when no CONNECT awaits an answer.
-  errc reject(connect_return_code code, time_point now) {
-    now_ = now;
+  errc reject(connect_return_code code, time_point /*now*/) {
     if (state_ != link_state::authorizing || code == connect_return_code::accepted) {
       return errc::unexpected_packet;
     }
@@ -150,8 +152,7 @@ class server_session : public detail::session_core<server_session, server_event>
   /// 0x80 in 3.1.1; see suback_code_for). Granted subscriptions become part of the session
   /// state. Errors: packet_id_mismatch (no such SUBSCRIBE awaits), return_code_count_mismatch,
   /// invalid_suback_return_code, not_connected.
-  errc grant(std::uint16_t packet_id, std::span<const std::uint8_t> codes, time_point now) {
-    now_ = now;
+  errc grant(std::uint16_t packet_id, std::span<const std::uint8_t> codes, time_point /*now*/) {
     if (state_ != link_state::connected) return errc::not_connected;
     const auto it = std::find_if(requests_.begin(), requests_.end(),
                                  [packet_id](const owned<mqttwire::subscribe>& r) {
@@ -168,8 +169,8 @@ class server_session : public detail::session_core<server_session, server_event>
       if (granted != suback_code::failure) remember(sub.topic_filter, static_cast<qos_level>(granted));
     }
     // Held back while the output is full, behind any SUBACK held already.
-    if (held_subacks_.empty() && out_.size() < limits().max_output) {
-      out_.append(reply, version_);
+    if (held_subacks_.empty() && work().out.size() < limits().max_output) {
+      work().out.append(reply, version_);
     } else {
       std::string bytes;
       static_cast<void>(encode_to(reply, std::back_inserter(bytes), version_));
@@ -200,36 +201,33 @@ class server_session : public detail::session_core<server_session, server_event>
   /// until they are written. Errors: not_connected (queue into the kept state instead, see
   /// session_state::enqueue), queue_full, packet_too_large (a QoS 0 message of the largest
   /// size has no room for a packet id).
-  errc deliver(const shared_message& message, qos_level granted, bool retain, time_point now) {
-    now_ = now;
+  errc deliver(const shared_message& message, qos_level granted, bool retain, time_point /*now*/) {
     if (state_ != link_state::connected) return errc::not_connected;
     const qos_level q = std::min(message->view().qos, granted);
     if (!detail::fits_at(*message, q)) return errc::packet_too_large;
     if (q == qos_level::at_most_once) {
-      if (out_.size() >= limits().max_output) return errc::queue_full;
-      out_.append_publish(*message, q, 0, false, retain);  // [MQTT-4.3.1-1]
+      if (work().out.size() >= limits().max_output) return errc::queue_full;
+      work().out.append_publish(*message, q, 0, false, retain);  // [MQTT-4.3.1-1]
       return errc::success;
     }
-    if (const errc e = outbound_.push({0, out_stage::queued, q, retain, message}, limits());
+    if (const errc e = work().outbound.push({0, out_stage::queued, q, retain, message}, limits());
         e != errc::success) {
       return e;
     }
-    static_cast<void>(outbound_.fill_window(out_, limits(), version_));
+    static_cast<void>(work().outbound.fill_window(work().out, limits(), version_));
     return errc::success;
   }
 
   /// Manual acknowledgement (server_options::manual_acks): the broker owns the QoS 1/2 message
   /// with this packet id now (e.g. it is on disk); its PUBACK/PUBREC goes out in arrival order.
-  void acknowledge(std::uint16_t packet_id, time_point now) {
-    now_ = now;
-    if (state_ == link_state::connected) inbound_.acknowledge(packet_id, out_, limits().max_output);
+  void acknowledge(std::uint16_t packet_id, time_point /*now*/) {
+    if (state_ == link_state::connected) work().inbound.acknowledge(packet_id, work().out, limits().max_output);
   }
 
   /// Ends the connection from the broker's side, e.g. with session_taken_over when another
   /// connection has the same client id ([MQTT-3.1.4-2]); `closed` follows, with the will when
   /// the connection had been accepted.
-  void close(errc reason, time_point now) {
-    now_ = now;
+  void close(errc reason, time_point /*now*/) {
     end({reason, 0});
   }
 
@@ -243,7 +241,6 @@ class server_session : public detail::session_core<server_session, server_event>
   }
   /// Runs the timers due at `now`; calls before a deadline do nothing.
   void on_timeout(time_point now) {
-    now_ = now;
     if (state_ == link_state::connecting && now >= connect_deadline_) {
       end({errc::connect_timeout, 0});
     } else if (state_ == link_state::connected && watchdog_.count() != 0 &&
@@ -278,8 +275,8 @@ class server_session : public detail::session_core<server_session, server_event>
     session_state s;
     s.client_id = client_id_;
     s.version = version_;
-    s.outgoing.assign(outbound_.messages().begin(), outbound_.messages().end());
-    s.incoming_qos2 = inbound_.unreleased();
+    s.outgoing.assign(peek().outbound.messages().begin(), peek().outbound.messages().end());
+    s.incoming_qos2 = peek().inbound.unreleased();
     s.subscriptions = subscriptions_;
     return s;
   }
@@ -289,8 +286,8 @@ class server_session : public detail::session_core<server_session, server_event>
     session_state s;
     s.client_id = client_id_;
     s.version = version_;
-    s.outgoing = outbound_.take();
-    s.incoming_qos2 = inbound_.take_unreleased();
+    s.outgoing = work().outbound.take();
+    s.incoming_qos2 = work().inbound.take_unreleased();
     s.subscriptions = std::exchange(subscriptions_, {});
     return s;
   }
@@ -302,7 +299,7 @@ class server_session : public detail::session_core<server_session, server_event>
     // The version is the CONNECT's once it is read; 3.1.1 rules until then.
     reset_input(protocol_version::v3_1_1);
     state_ = link_state::connecting;
-    now_ = last_received_ = opened;
+    last_received_ = opened;
     connect_deadline_ = opened + opts_->connect_timeout;
   }
 
@@ -337,17 +334,17 @@ class server_session : public detail::session_core<server_session, server_event>
       return refuse(code);
     }
     state_ = link_state::authorizing;
-    events_.emplace_back(events::connect_requested{request_->view()});
+    work().events.emplace_back(events::connect_requested{request_->view()});
   }
   void handle(const mqttwire::publish& p) {
     if (!received_publish(p)) end({errc::too_many_unreleased, packet_offset()});
   }
-  void handle(const puback& a) { completed(outbound_.on_puback(a.packet_id), a.packet_id); }
+  void handle(const puback& a) { completed(work().outbound.on_puback(a.packet_id), a.packet_id); }
   void handle(const pubrec& a) {
-    if (!outbound_.on_pubrec(a.packet_id, out_).known) out_.append_ack(0x62u, a.packet_id);
+    if (!work().outbound.on_pubrec(a.packet_id, work().out).known) work().out.append_ack(0x62u, a.packet_id);
   }
-  void handle(const pubrel& r) { inbound_.on_pubrel(r.packet_id, out_); }
-  void handle(const pubcomp& a) { completed(outbound_.on_pubcomp(a.packet_id), a.packet_id); }
+  void handle(const pubrel& r) { work().inbound.on_pubrel(r.packet_id, work().out); }
+  void handle(const pubcomp& a) { completed(work().outbound.on_pubcomp(a.packet_id), a.packet_id); }
   void handle(const mqttwire::subscribe& s) {
     // Kept until grant(): the answer may come after the input buffer has moved on.
     auto kept = owned<mqttwire::subscribe>::copy_of(s, version_);
@@ -357,17 +354,17 @@ class server_session : public detail::session_core<server_session, server_event>
       return end({kept.code(), packet_offset()});
     }
     requests_.push_back(std::move(*kept));
-    events_.emplace_back(events::subscribe_requested{s.packet_id, s.subscriptions});
+    work().events.emplace_back(events::subscribe_requested{s.packet_id, s.subscriptions});
   }
   void handle(const mqttwire::unsubscribe& u) {
     for (const std::string_view f : u.topic_filters) {  // compared literally ([MQTT-3.10.4-1])
       std::erase_if(subscriptions_,
                     [f](const stored_subscription& sub) { return sub.topic_filter == f; });
     }
-    out_.append_ack(0xB0u, u.packet_id);
-    events_.emplace_back(events::unsubscribe_requested{u.packet_id, u.topic_filters});
+    work().out.append_ack(0xB0u, u.packet_id);
+    work().events.emplace_back(events::unsubscribe_requested{u.packet_id, u.topic_filters});
   }
-  void handle(const pingreq&) { out_.append(pingresp{}, version_); }  // [MQTT-3.12.4-1]
+  void handle(const pingreq&) { work().out.append(pingresp{}, version_); }  // [MQTT-3.12.4-1]
   void handle(const mqttwire::disconnect&) { end({}); }  // the will is dropped ([MQTT-3.14.4-3])
   // A client never sends these (3.1.1 §2.2.1 gives each packet its direction).
   void handle(const connack&) { unexpected(); }
@@ -395,11 +392,14 @@ class server_session : public detail::session_core<server_session, server_event>
     held_subacks_.release_if_empty();
   }
 
+  void output_released(std::uint64_t) noexcept {}  // a server counts no output
+  void saw(time_point) noexcept {}  // nor keeps the caller's time
+
   // The output was written: what waited for room goes out (SUBACKs, acks, messages).
   void output_room() {
     if (state_ != link_state::connected) return;
-    while (!held_subacks_.empty() && out_.size() < limits().max_output) {
-      out_.append_bytes(held_subacks_.front());
+    while (!held_subacks_.empty() && work().out.size() < limits().max_output) {
+      work().out.append_bytes(held_subacks_.front());
       held_subacks_.pop_front();
     }
     write_waiting();
@@ -414,7 +414,7 @@ class server_session : public detail::session_core<server_session, server_event>
     // An unsupported protocol level is answered with CONNACK 1 before closing (3.1.1 §3.1.2.2).
     if (state_ == link_state::connecting) {
       if (const auto code = connack_for(e.code)) {
-        out_.append(connack{.return_code = *code}, protocol_version::v3_1_1);
+        work().out.append(connack{.return_code = *code}, protocol_version::v3_1_1);
         return end(e, code);
       }
     }
@@ -428,12 +428,12 @@ class server_session : public detail::session_core<server_session, server_event>
     const bool accepted = state_ == link_state::connected;
     state_ = link_state::disconnected;
     const bool will = accepted && reason.code != errc::success && will_ != nullptr;
-    events_.emplace_back(events::closed{reason, refusal, will});
+    work().events.emplace_back(events::closed{reason, refusal, will});
   }
 
   void refuse(connect_return_code code) {
     // [MQTT-3.2.2-4]: no Session Present with a refusal; then close ([MQTT-3.2.2-5]).
-    out_.append(connack{.return_code = code}, version_);
+    work().out.append(connack{.return_code = code}, version_);
     end({errc::connection_refused, 0}, code);
   }
   void unexpected() { end({errc::unexpected_packet, packet_offset()}); }
@@ -455,8 +455,13 @@ class server_session : public detail::session_core<server_session, server_event>
   detail::lazy_deque<owned<mqttwire::subscribe>> requests_;  // SUBSCRIBEs awaiting grant()
   detail::lazy_deque<std::string> held_subacks_;  // granted while the output was full, in order
   std::vector<stored_subscription> subscriptions_;
-  std::chrono::milliseconds watchdog_{0};
-  time_point connect_deadline_{};
+  // The CONNECT deadline while connecting, and from the CONNECT on the keep-alive watchdog
+  // (1.5 x keep-alive, 0 for none): never both, so they share 8 bytes (every read checks the
+  // state first; handle(connect) sets the watchdog).
+  union {
+    time_point connect_deadline_{};
+    std::chrono::milliseconds watchdog_;
+  };
   bool connect_received_ = false;
   bool clean_session_ = true;
 };

@@ -42,14 +42,14 @@ class session_core {
   }
   /// `n` bytes of the last prepare() were received at `now`.
   void commit(std::size_t n, time_point now) {
-    now_ = now;
+    self().saw(now);
     if (state_ == link_state::disconnected) return;
     if (n != 0) last_received_ = now;
     input().commit(n);
   }
   /// prepare() + copy + commit(); returns the bytes taken (all of them).
   std::size_t feed(bytes_view bytes, time_point now) {
-    now_ = now;
+    self().saw(now);
     if (state_ == link_state::disconnected) return bytes.size();
     if (!bytes.empty()) last_received_ = now;
     return input().feed(bytes);
@@ -64,10 +64,16 @@ class session_core {
   /// what the socket has. Ends the views in earlier events.
   std::size_t release_idle_memory() noexcept {
     self().release_idle();
-    events_.release_if_empty();
-    outbound_.release_if_empty();
-    inbound_.release_if_empty();
-    out_.release_if_empty();
+    if (busy_) {
+      busy_->events.release_if_empty();
+      busy_->outbound.release_if_empty();
+      busy_->inbound.release_if_empty();
+      busy_->out.release_if_empty();
+      if (busy_->idle()) {
+        self().output_released(busy_->out.total());
+        busy_.reset();
+      }
+    }
     if (!framer_) return 0;
     const std::size_t freed = framer_->release_buffer();
     if (const std::optional<framer_position> at = framer_->position()) {
@@ -79,7 +85,7 @@ class session_core {
   /// The socket ended (end of file or an error): what is buffered is still reported, then
   /// `closed` with connection_lost.
   void connection_lost(time_point now) {
-    now_ = now;
+    self().saw(now);
     eof_ = true;
   }
 
@@ -89,8 +95,8 @@ class session_core {
   /// Received packets are handled here, one at a time, in order; none while the output holds
   /// max_output bytes or more (backpressure: write the output, then poll again).
   std::optional<Event> poll_event() {
-    while (events_.empty() && reading()) {
-      if (out_.size() >= limits().max_output) {
+    while (peek().events.empty() && reading()) {
+      if (peek().out.size() >= limits().max_output) {
         // After the end of the stream the output can never be written: what is still buffered
         // is dropped unanswered (a QoS 1/2 sender sends it again, QoS 0 is at most once).
         if (eof_) self().end({errc::connection_lost, stream_offset()});
@@ -109,12 +115,12 @@ class session_core {
         }
         break;
       }
-      if (report_packets_) events_.emplace_back(events::packet_received{*p});
+      if (report_packets_) work().events.emplace_back(events::packet_received{*p});
       std::visit([this](const auto& pkt) { self().handle(pkt); }, *p);
     }
-    if (events_.empty()) return std::nullopt;
-    Event e = std::move(events_.front());
-    events_.pop_front();
+    if (peek().events.empty()) return std::nullopt;
+    Event e = std::move(busy_->events.front());
+    busy_->events.pop_front();
     return e;
   }
 
@@ -123,38 +129,40 @@ class session_core {
   /// Bytes to send, in order; call consume_output() with what was written. Output holds whole
   /// packets, each begun while fewer than max_output bytes were waiting (see the class comment
   /// of each role for the few that are never held back).
-  bytes_view output() const noexcept { return out_.pending(); }
+  bytes_view output() const noexcept { return peek().out.pending(); }
   /// `n` bytes of output() were written. What waited for room (messages, acks, SUBACKs) is
   /// written now, so output() may grow again; poll_event() then handles received packets again.
   void consume_output(std::size_t n) {
-    out_.consume(n);
+    if (!busy_) return;  // nothing is pending
+    busy_->out.consume(n);
     self().output_room();
   }
   /// Moves the pending bytes into `into` (its old contents dropped, its capacity reused by the
   /// session): for a caller with one asynchronous write in flight. As consume_output(), what
   /// waited for room is written after.
   void take_output(std::vector<char>& into) {
-    out_.take(into);
+    if (!busy_) return into.clear();  // nothing is pending
+    busy_->out.take(into);
     self().output_room();
   }
-  bool wants_write() const noexcept { return !out_.empty(); }
+  bool wants_write() const noexcept { return !peek().out.empty(); }
   /// False while the output holds max_output bytes or more: received packets wait, so stop
   /// reading the socket until the output is written.
-  bool wants_read() const noexcept { return out_.size() < limits().max_output; }
+  bool wants_read() const noexcept { return peek().out.size() < limits().max_output; }
 
   // ---- state ----
 
   link_state state() const noexcept { return state_; }
   protocol_version version() const noexcept { return version_; }
   /// QoS 1/2 messages to the peer sent and not yet acknowledged, and those waiting behind them.
-  std::size_t in_flight() const noexcept { return outbound_.in_flight(); }
-  std::size_t queued() const noexcept { return outbound_.queued(); }
+  std::size_t in_flight() const noexcept { return peek().outbound.in_flight(); }
+  std::size_t queued() const noexcept { return peek().outbound.queued(); }
   /// Inbound acknowledgements held for acknowledge() (manual_acks).
-  std::size_t pending_acks() const noexcept { return inbound_.pending_acks(); }
+  std::size_t pending_acks() const noexcept { return peek().inbound.pending_acks(); }
 
  protected:
   session_core(bool manual_acks, bool report_packets)
-      : inbound_(manual_acks), report_packets_(report_packets) {}
+      : manual_acks_(manual_acks), report_packets_(report_packets) {}
 
   Derived& self() noexcept { return static_cast<Derived&>(*this); }
   const Derived& self() const noexcept { return static_cast<const Derived&>(*this); }
@@ -166,7 +174,7 @@ class session_core {
   // acknowledged: a peer cannot make the session hold more (backpressure instead of memory).
   bool reading() const noexcept {
     return state_ != link_state::disconnected &&
-           inbound_.pending_acks() < limits().max_unacknowledged &&
+           peek().inbound.pending_acks() < limits().max_unacknowledged &&
            static_cast<const Derived&>(*this).may_read();
   }
 
@@ -188,8 +196,9 @@ class session_core {
   // Inbound PUBLISH, for both roles: acknowledge and report (or not) by its QoS. False when the
   // peer passed the unreleased limit (the connection is then ended).
   bool received_publish(const publish& p) {
-    switch (inbound_.on_publish(p, out_, limits())) {
-      case inbound_verdict::deliver: events_.emplace_back(events::message{p}); return true;
+    busy_state& b = work();
+    switch (b.inbound.on_publish(p, b.out, limits())) {
+      case inbound_verdict::deliver: b.events.emplace_back(events::message{p}); return true;
       case inbound_verdict::duplicate: return true;
       case inbound_verdict::over_limit: return false;
     }
@@ -198,14 +207,15 @@ class session_core {
   // PUBACK or PUBCOMP of one of our messages: report it and move the window on.
   void completed(ack_outcome o, std::uint16_t id) {
     if (!o.completed) return;  // an ack for an id not in flight (a late duplicate): ignored
-    events_.emplace_back(events::delivered{id, o.qos});
-    static_cast<void>(outbound_.fill_window(out_, limits(), version_));
+    busy_state& b = work();
+    b.events.emplace_back(events::delivered{id, o.qos});
+    static_cast<void>(b.outbound.fill_window(b.out, limits(), version_));
   }
   // What both roles write when output is taken: released manual acks, then messages.
   void write_waiting() {
-    if (state_ != link_state::connected) return;
-    inbound_.flush(out_, limits().max_output);
-    static_cast<void>(outbound_.fill_window(out_, limits(), version_));
+    if (state_ != link_state::connected || !busy_) return;  // without a block nothing waits
+    busy_->inbound.flush(busy_->out, limits().max_output);
+    static_cast<void>(busy_->outbound.fill_window(busy_->out, limits(), version_));
   }
 
   // The input. A framer is 216 bytes, and most connections of a server are idle most of the
@@ -218,17 +228,42 @@ class session_core {
     }
     return *framer_;
   }
+
+  // What a connection uses only while it is busy: the output, the QoS flows, the events. All
+  // of it is empty on an idle connection (112 bytes), so release_idle_memory() frees the block
+  // then, and the next packet, command or event makes it again (work()). It stays while
+  // anything in it holds state: messages in flight or queued, QoS 2 ids awaiting PUBREL, acks
+  // held, output not taken, events not polled.
+  struct busy_state {
+    explicit busy_state(bool manual_acks) noexcept : inbound(manual_acks) {}
+    output_buffer out;
+    outbound_flow outbound;
+    inbound_flow inbound;
+    lazy_deque<Event> events;
+    // Holds nothing: a new block would be the same.
+    bool idle() const noexcept {
+      return out.empty() && outbound.released() && inbound.released() && events.empty();
+    }
+  };
+  // For changes: the block, made if need be.
+  busy_state& work() {
+    if (!busy_) [[unlikely]] busy_ = std::make_unique<busy_state>(manual_acks_);
+    return *busy_;
+  }
+  // For reading: the block, or an empty one shared by all sessions (never changed).
+  const busy_state& peek() const noexcept {
+    static const busy_state none(false);
+    return busy_ ? *busy_ : none;
+  }
+
   std::unique_ptr<framer> framer_;  // while bytes are buffered, or until released
   framer_position parked_{};        // where a dropped framer was (or a new input starts)
-  output_buffer out_;
-  outbound_flow outbound_;
-  inbound_flow inbound_;
-  lazy_deque<Event> events_;
+  std::unique_ptr<busy_state> busy_;  // while busy (see busy_state)
   link_state state_ = link_state::disconnected;
   protocol_version version_ = protocol_version::v3_1_1;
   bool eof_ = false;
+  bool manual_acks_ = false;
   bool report_packets_ = false;
-  time_point now_{};            // the latest time the caller gave
   time_point last_received_{};  // when bytes last arrived
 };
 

@@ -169,6 +169,8 @@ class outbound_flow {
   std::size_t in_flight() const noexcept { return in_flight_; }
   std::size_t queued() const noexcept { return messages_.size() - in_flight_; }
   bool empty() const noexcept { return messages_.empty(); }
+  // Nothing held, not even storage: as a new flow (release_if_empty() leads here when empty).
+  bool released() const noexcept { return messages_.empty() && !ids_; }
   const lazy_deque<outgoing_message>& messages() const noexcept { return messages_; }
 
   // Queues a message at the back. Errors: queue_full at the limit (nothing changes).
@@ -379,6 +381,8 @@ class inbound_flow {
     }
   }
   std::size_t pending_acks() const noexcept { return pending_.size(); }
+  // Nothing held: as a new flow (but for the storage, which release_if_empty() frees).
+  bool released() const noexcept { return unreleased_.empty() && pending_.empty(); }
 
   const std::vector<std::uint16_t>& unreleased() const noexcept { return unreleased_; }
   std::vector<std::uint16_t> take_unreleased() {
