@@ -455,3 +455,23 @@ TEST_CASE("client: [MQTT-4.6.0-4] PUBRELs go out in the order the PUBRECs came")
   CHECK(poll_all(c).empty());
   CHECK(sent(c) == wire("62 02 00 02  62 02 00 01"));
 }
+
+TEST_CASE("client: the keep-alive counts from the last packet sent across release_idle_memory()") {
+  client_session c = connected_client();
+  REQUIRE(c.publish(publish{.topic = "a"}, t0 + 4s));
+  CHECK(sent(c) == wire("30 03 00 01 61"));
+  static_cast<void>(c.release_idle_memory());  // the output block goes, the count of bytes stays
+  CHECK(c.next_deadline() == t0 + 14s);
+  // The same packet again, into a new output block: still a packet sent, so the timer moves.
+  REQUIRE(c.publish(publish{.topic = "a"}, t0 + 6s));
+  CHECK(sent(c) == wire("30 03 00 01 61"));
+  static_cast<void>(c.release_idle_memory());
+  CHECK(c.next_deadline() == t0 + 16s);
+  c.on_timeout(t0 + 14s);
+  CHECK(sent(c).empty());
+  c.on_timeout(t0 + 16s);
+  CHECK(sent(c) == wire("c0 00"));
+  const auto evs = poll_all(c);
+  REQUIRE(evs.size() == 1);
+  CHECK(std::holds_alternative<events::keep_alive>(evs[0]));
+}

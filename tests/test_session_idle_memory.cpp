@@ -236,3 +236,40 @@ TEST_CASE("idle memory: a session whose framer was dropped while idle reads on f
   REQUIRE(std::holds_alternative<events::closed>(lost[0]));
   CHECK(std::get<events::closed>(lost[0]).reason == error{errc::connection_lost, 18});
 }
+
+TEST_CASE("idle memory: release_idle_memory() keeps a message in flight and a QoS 2 id not released") {
+  std::string connect_bytes;
+  REQUIRE(encode_to(connect{.keep_alive = 60, .client_id = "pub-2"},
+                    std::back_inserter(connect_bytes)).ec == errc::success);
+  const auto shared = std::make_shared<const server_options>();
+  const shared_message m = *make_shared_message(
+      publish{.qos = qos_level::at_least_once, .topic = "a/b", .packet_id = 9, .payload = "x"});
+  server_session s = server_session::with_shared_options(shared, t0);
+  receive(s, hex(connect_bytes), t0);
+  REQUIRE(poll_all(s).size() == 1);
+  REQUIRE(s.accept(t0) == errc::success);
+  CHECK(sent(s) == wire("20 02 00 00"));
+  // Out: a QoS 1 message not yet acknowledged. In: a QoS 2 message not yet released.
+  REQUIRE(s.deliver(m, qos_level::at_least_once, false, t0) == errc::success);
+  CHECK(sent(s) == wire("32 08 00 03 61 2f 62 00 01 78"));
+  receive(s, "34 08 00 03 61 2f 62 00 05 79", t0);
+  CHECK(poll_all(s).size() == 1);  // the message, handed on once
+  CHECK(sent(s) == wire("50 02 00 05"));
+  static_cast<void>(s.release_idle_memory());  // the busy block holds both: it stays
+  CHECK(s.in_flight() == 1);
+  // The same QoS 2 message again (DUP): its id is still held, so it is not handed on twice.
+  receive(s, "3c 08 00 03 61 2f 62 00 05 79", t0);
+  CHECK(poll_all(s).empty());
+  CHECK(sent(s) == wire("50 02 00 05"));
+  receive(s, "62 02 00 05", t0);  // PUBREL
+  CHECK(poll_all(s).empty());
+  CHECK(sent(s) == wire("70 02 00 05"));
+  receive(s, "40 02 00 01", t0);  // the PUBACK of the QoS 1 message
+  CHECK(poll_all(s).size() == 1);
+  CHECK(s.in_flight() == 0);
+  static_cast<void>(s.release_idle_memory());
+  // Rebuilt on the next delivery, which takes packet id 1 again.
+  REQUIRE(s.deliver(m, qos_level::at_least_once, false, t0) == errc::success);
+  CHECK(sent(s) == wire("32 08 00 03 61 2f 62 00 01 78"));
+  CHECK(s.in_flight() == 1);
+}
