@@ -87,7 +87,7 @@ class peer {
 /// the entry is its own key (a std::set node of 96 bytes from malloc, where a std::map node
 /// with the id as key and a view of it in the entry took 112).
 struct client {
-  std::string id;  // the key: never changed while in the registry
+  id_string id;  // the key: never changed while in the registry (inline up to 23 bytes)
   peer* online = nullptr;
   std::unique_ptr<session_state> kept;  // while a persistent client is offline
   bool persistent = false;  // Clean Session 0

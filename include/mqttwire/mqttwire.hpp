@@ -13,6 +13,7 @@
 #include "mqttwire/packets.hpp"
 #include "mqttwire/response.hpp"
 #include "mqttwire/session/client.hpp"
+#include "mqttwire/session/id_string.hpp"
 #include "mqttwire/session/server.hpp"
 #include "mqttwire/session/state.hpp"
 #include "mqttwire/subscription_index.hpp"

@@ -15,6 +15,7 @@
 #include "mqttwire/session/detail/flows.hpp"
 #include "mqttwire/session/detail/lazy_deque.hpp"
 #include "mqttwire/session/events.hpp"
+#include "mqttwire/session/id_string.hpp"
 #include "mqttwire/session/state.hpp"
 #include "mqttwire/types.hpp"
 
@@ -323,7 +324,7 @@ class server_session : public detail::session_core<server_session, server_event>
       will_ = std::make_unique<owned<mqttwire::publish>>(std::move(*will));
     }
     request_ = std::make_unique<owned<connect>>(std::move(*kept));
-    client_id_ = std::string(c.client_id);
+    client_id_ = c.client_id;
     clean_session_ = c.clean_session;
     connect_received_ = true;
     version_ = c.protocol;
@@ -451,7 +452,7 @@ class server_session : public detail::session_core<server_session, server_event>
   std::shared_ptr<const server_options> opts_;
   std::unique_ptr<owned<connect>> request_;  // the CONNECT, until release_idle() once answered
   std::unique_ptr<owned<mqttwire::publish>> will_;  // from the CONNECT, when it has one
-  std::string client_id_;
+  id_string client_id_;  // inline up to 23 bytes: no heap block for the usual ids
   detail::lazy_deque<owned<mqttwire::subscribe>> requests_;  // SUBSCRIBEs awaiting grant()
   detail::lazy_deque<std::string> held_subacks_;  // granted while the output was full, in order
   std::vector<stored_subscription> subscriptions_;
