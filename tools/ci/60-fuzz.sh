@@ -28,29 +28,29 @@ done
 echo "fuzz targets: ${targets[*]}"
 
 # ---- 2. run each target on a scratch corpus, so the committed seeds never change
+# A libFuzzer run uses one core: as many targets run at once as there are cores, each writing
+# its report to its own file, printed in target order once all have finished.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 failed=0
-for t in "${targets[@]}"; do
-  work="$build/work/$t"
-  artifacts="$build/artifacts/$t"
+fuzz_target() {  # $1 = target; its report goes to stdout (redirected by the caller)
+  local t=$1 work="$build/work/$1" artifacts="$build/artifacts/$1" status=0 found f bad=0
   rm -rf "$work" "$artifacts"
   mkdir -p "$work" "$artifacts"
   cp fuzz/seeds/"$t"/* "$work"/
   # Past crashes first (libFuzzer runs the files given and exits).
   if [ -d "fuzz/regressions/$t" ] && compgen -G "fuzz/regressions/$t/*" > /dev/null; then
     "$build/fuzz/$t" -artifact_prefix="$artifacts/" fuzz/regressions/"$t"/* > "$build/$t.regressions.log" 2>&1 ||
-      { echo "$t: a regression input fails again"; tail -40 "$build/$t.regressions.log"; failed=1; }
+      { echo "$t: a regression input fails again"; tail -40 "$build/$t.regressions.log"; bad=1; }
   fi
-  echo "--- $t: fuzzing for $secs s"
-  status=0
+  echo "--- $t: fuzzed for $secs s"
   "$build/fuzz/$t" "$work" -dict=fuzz/mqtt.dict -max_total_time="$secs" \
     -max_len=4096 -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$artifacts/" > "$build/$t.log" 2>&1 || status=$?
   grep -E "stat::number_of_executed_units|stat::new_units_added|stat::peak_rss_mb" "$build/$t.log" | sed "s/^/  /" || true
   found=$(find "$artifacts" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \))
   if [ -n "$found" ] || [ "$status" -ne 0 ]; then
-    failed=1
+    bad=1
     echo "$t: FAILED (exit $status)"
     grep -E "oracle violated|ERROR:|SUMMARY:" "$build/$t.log" | head -5 || true
     for f in $found; do
@@ -58,7 +58,22 @@ for t in "${targets[@]}"; do
       xxd "$f" | head -64 | sed "s/^/    /"
     done
   fi
+  return "$bad"
+}
+running=0
+for t in "${targets[@]}"; do
+  if ((running >= jobs)); then
+    wait -n || failed=1
+    running=$((running - 1))
+  fi
+  fuzz_target "$t" > "$build/$t.report" 2>&1 &
+  running=$((running + 1))
 done
+while ((running > 0)); do
+  wait -n || failed=1
+  running=$((running - 1))
+done
+for t in "${targets[@]}"; do cat "$build/$t.report"; done
 
 # ---- 3. the continuous-fuzzing files: syntax of the YAML files, and build.sh run by hand
 py=""
