@@ -192,29 +192,21 @@ class basic_framer {
   /// is full of packets the caller has not taken with next()). Moves buffered bytes to the front
   /// when needed, so it invalidates views into packets returned earlier. After a sticky error the
   /// bytes held are dropped (the stream is dead) and what is committed is discarded.
-  constexpr std::span<char> prepare(std::size_t n) {
-    if (failed()) begin_ = end_ = 0;
-    if (!has_room(n)) make_room(n);
-    if constexpr (Storage::growable) {
-      return {storage_.data() + end_, n};  // has_room() or make_room() made room for all n
-    } else {
-      const std::size_t room = storage_.capacity() - end_;
-      return {storage_.data() + end_, std::min(n, room)};
-    }
+  MQTTWIRE_ALWAYS_INLINE constexpr std::span<char> prepare(std::size_t n) {
+    // The common case, room behind the bytes held and behind the pending packet's reservation:
+    // one compare. Every other case (no buffer yet, a buffer to compact or grow, a dead stream, a
+    // body being skipped) keeps hold_end_ past the room there is, so it fails this test.
+    if (n <= storage_.capacity() - std::max(end_, hold_end_)) return {storage_.data() + end_, n};
+    return prepare_in_general(n);
   }
 
   /// `n` bytes of the last prepare() were filled. Precondition: n <= that span's size. Reads the
   /// pending packet's fixed header if it became readable (so an oversized packet is caught here).
-  constexpr void commit(std::size_t n) noexcept {
-    received_ += n;
-    if (have_header_) {  // more of a packet whose header is read: nothing else to look at
-      end_ += n;
-      return;
-    }
-    if (failed()) return;
-    if (skip_ > 0) n = drop_skipped(n);
+  MQTTWIRE_ALWAYS_INLINE constexpr void commit(std::size_t n) noexcept {
     end_ += n;
-    settle();
+    // More bytes of a packet whose header is read, or of a header already found incomplete
+    // at this length: nothing to look at yet.
+    if (end_ >= settle_at_) [[unlikely]] commit_in_general(n);
   }
 
   /// Hands the framer a chunk: prepare() + copy + commit(), except that the body of a packet
@@ -222,8 +214,9 @@ class basic_framer {
   /// a fixed-storage framer takes what fits, and the caller offers the rest after next().
   MQTTWIRE_ALWAYS_INLINE constexpr std::size_t feed(bytes_view chunk) {
     // The common case, a chunk that fits behind the bytes held (a small read, or bytes arriving
-    // one at a time): copy it and look at the header, without the general loop.
-    if (skip_ == 0 && !failed() && storage_.capacity() - end_ >= chunk.size()) {
+    // one at a time): copy it and look at the header, without the general loop. A dead stream
+    // or a body being skipped fails this test (see prepare()).
+    if (chunk.size() <= storage_.capacity() - std::max(end_, hold_end_)) {
       append(chunk.data(), chunk.size());
       return chunk.size();
     }
@@ -235,23 +228,21 @@ class basic_framer {
   /// The packet's views live until the next prepare()/feed().
   MQTTWIRE_ALWAYS_INLINE constexpr result<packet> next() noexcept {
     // Waiting for the rest of the pending packet (or of its fixed header): one compare.
-    if (received_ < want_) return need_more();
+    if (end_ < want_end_) return need_more();
     // The common case: a whole packet at the front of the buffer, whose size is known or can be
     // read off a 1- or 2-byte Remaining Length. decode() checks the fixed header itself, so a
     // header that arrived with its packet is read once, not once here and again in decode().
     const std::size_t held = end_ - begin_;
     const char* at = storage_.data() + begin_;
-    if (have_header_) {
-      // Its header was read and checked (size, CONNECT order) when it became readable, and a
-      // pending header means a live stream with nothing being skipped.
-      const std::size_t size = header_.size();
-      if (size <= held) return take_packet(at, size);
-    } else if (!failed() && !reporting() && skip_ == 0) {
-      const std::size_t size = size_if_readable(at, held);
-      if (size != 0 && size <= held && size <= limit_ && in_connect_order(at[0])) {
-        return take_packet(at, size);
-      }
+    std::size_t size = take_size_;  // a size whose header was read and checked, or 0, or "none"
+    if (size == 0) {
+      size = size_if_readable(at, held);
+      // size - 1 >= limit_: not readable here (0) or too large (the general path reports it).
+      if (size - 1 >= limit_ || !in_connect_order(at[0])) return next_in_general();
     }
+    // size - 1 < held: a readable size (not 0, not the "none" of a dead or skipping stream)
+    // whose packet is all here.
+    if (size - 1 < held) return take_packet(at, size);
     return next_in_general();
   }
 
@@ -274,7 +265,9 @@ class basic_framer {
   }
 
   /// Stream offset of the next byte not yet returned as part of a packet (or skipped).
-  constexpr std::uint64_t stream_offset() const noexcept { return offset_; }
+  constexpr std::uint64_t stream_offset() const noexcept {
+    return failed() ? packet_offset_ : base_ + begin_;  // a dead stream stops at its bad packet
+  }
   /// Stream offset of the first byte of the packet last returned or reported by next().
   constexpr std::uint64_t packet_offset() const noexcept { return packet_offset_; }
   /// Frees the buffer of the growable `framer` while it holds no bytes (buffered() == 0, or
@@ -283,10 +276,12 @@ class basic_framer {
   /// buffered, and always for the fixed-storage framers. Like prepare(), it ends the views into
   /// packets returned earlier. A server calls it before it waits for a socket to be readable.
   constexpr std::size_t release_buffer() noexcept {
-    if (failed()) begin_ = end_ = 0;
+    if (failed()) drop_held();
     if (begin_ != end_) return 0;
-    begin_ = end_ = 0;
-    return storage_.release();
+    rebase();
+    const std::size_t freed = storage_.release();
+    refresh();
+    return freed;
   }
 
   /// Where the stream stands, for a framer that is idle() (nothing buffered, no body being
@@ -295,19 +290,20 @@ class basic_framer {
   /// offsets, protocol version and CONNECT order. Its stats() start again from zero.
   constexpr std::optional<framer_position> position() const noexcept {
     if (!idle()) return std::nullopt;
-    return framer_position{offset_, version_, connected_};
+    return framer_position{stream_offset(), version_, connected_};
   }
   /// Continues a stream from `p` (from position()): the next byte handed in is at stream offset
   /// p.offset. For a framer that has been handed no bytes yet; packet_offset() is p.offset
   /// until the next packet is returned.
   constexpr void resume(framer_position p) noexcept {
-    offset_ = received_ = packet_offset_ = p.offset;
+    base_ = p.offset - begin_;  // begin_ == end_: nothing handed in yet
+    packet_offset_ = p.offset;
     version_ = p.version;
     connected_ = p.connect_seen;
   }
 
   /// Total bytes handed to the framer (committed or fed), including discarded ones.
-  constexpr std::uint64_t received() const noexcept { return received_; }
+  constexpr std::uint64_t received() const noexcept { return base_ + end_; }
   /// True when nothing is pending: no buffered bytes, no skipped body still to come, no sticky
   /// error. At end of stream, after draining next(), false means a partial packet was left over.
   constexpr bool idle() const noexcept { return !failed() && skip_ == 0 && begin_ == end_; }
@@ -329,7 +325,8 @@ class basic_framer {
   constexpr error end_of_stream() const noexcept {
     if (failed()) return error_;
     if (idle()) return {};
-    return {errc::incomplete, static_cast<std::size_t>(skip_ > 0 ? packet_offset_ : offset_)};
+    return {errc::incomplete,
+            static_cast<std::size_t>(skip_ > 0 ? packet_offset_ : stream_offset())};
   }
 
   constexpr protocol_version version() const noexcept { return version_; }
@@ -340,21 +337,107 @@ class basic_framer {
   constexpr const framer_stats& stats() const noexcept { return stats_; }
 
  private:
+  // The state is in two parts. The slow part says what the stream is doing: error_ (sticky),
+  // report_ (a packet_too_large to report), skip_ (an oversized body to discard), starved_at_,
+  // and, while the stream lives, take_size_ (the pending packet's size once its header is read).
+  // The fast part is a few buffer indices derived from it by refresh(), so that the calls made
+  // for every read and every packet each test one of them and nothing else:
+  //   prepare()/feed(): room while end_ and hold_end_ leave n bytes of the capacity;
+  //   commit():         nothing to do while end_ stays below settle_at_;
+  //   next():           incomplete while end_ is below want_end_, and a packet of take_size_
+  //                     bytes to take once it is all held.
+  // Every slow path that changes the slow part ends with refresh().
+  static constexpr std::size_t none = SIZE_MAX;
+
   constexpr bool failed() const noexcept { return error_.code != errc::success; }
   constexpr bool reporting() const noexcept { return report_.code != errc::success; }
+  // Neither a sticky error, nor a report to hand out, nor a body being skipped.
+  constexpr bool live() const noexcept { return !failed() && !reporting() && skip_ == 0; }
+  // The stream offset of storage_[begin_] (stream_offset() but for a dead stream).
+  constexpr std::uint64_t front_offset() const noexcept { return base_ + begin_; }
 
-  // commit() of n fresh bytes while the body of an oversized packet is being skipped: drops
-  // what belongs to it and returns the number of bytes kept (moved to where the fresh bytes
-  // began: skipping means nothing is buffered, so they start with the skipped body).
-  MQTTWIRE_NOINLINE constexpr std::size_t drop_skipped(std::size_t n) noexcept {
-    char* fresh = storage_.data() + end_;
+  // The room kept from begin_ for the pending packet once its size is known (capped).
+  constexpr std::size_t reserve() const noexcept {
+    if (!live() || take_size_ == 0) return 0;
+    return std::min(take_size_, eager_reserve_limit);
+  }
+
+  // Derives the fast part of the state from the slow part (see above).
+  constexpr void refresh() noexcept {
+    const std::size_t cap = storage_.capacity();
+    if (!live()) {
+      take_size_ = none;  // next() takes the general path for the error, report or skipping
+      want_end_ = 0;
+      settle_at_ = 0;     // commit() drops what a dead stream or a skipped body is handed
+      // prepare() and feed() take the general path of a dead stream or a skipped body.
+      hold_end_ = (failed() || skip_ > 0) ? cap : 0;
+      return;
+    }
+    // Back from a report or a skipped body (never from an error): no header is read.
+    if (take_size_ == none) take_size_ = 0;
+    if (take_size_ != 0) {
+      settle_at_ = none;
+      want_end_ = begin_ + take_size_;
+      hold_end_ = std::min(begin_ + reserve(), cap);
+    } else {
+      settle_at_ = begin_ + starved_at_ + 1;
+      want_end_ = starved_at_ != 0 ? settle_at_ : 0;
+      hold_end_ = 0;
+    }
+  }
+
+  // Moves the front of the buffer to index 0 in the offsets' terms (the caller moves the bytes).
+  constexpr void rebase() noexcept {
+    base_ += begin_;
+    end_ -= begin_;
+    begin_ = 0;
+  }
+
+  // Drops every byte held (a dead stream keeps none); they stay counted in received().
+  constexpr void drop_held() noexcept {
+    base_ += end_;
+    begin_ = end_ = 0;
+  }
+
+  // prepare() for the rest: a dead stream, no buffer yet, a buffer to compact or grow, the
+  // fixed storages' part of a read, a body being skipped.
+  MQTTWIRE_NOINLINE constexpr std::span<char> prepare_in_general(std::size_t n) {
+    if (failed()) drop_held();
+    if (!has_room(n)) make_room(n);
+    refresh();
+    if constexpr (Storage::growable) {
+      return {storage_.data() + end_, n};  // has_room() or make_room() made room for all n
+    } else {
+      const std::size_t room = storage_.capacity() - end_;
+      return {storage_.data() + end_, std::min(n, room)};
+    }
+  }
+
+  // commit() of n bytes (already added to end_) when there is something to do: drop them (a dead
+  // stream), drop what belongs to a body being skipped, or read the pending packet's header.
+  MQTTWIRE_NOINLINE constexpr void commit_in_general(std::size_t n) noexcept {
+    if (failed()) {
+      end_ -= n;
+      base_ += n;
+      return;
+    }
+    if (skip_ > 0) drop_skipped(n);
+    settle();
+  }
+
+  // commit() of n fresh bytes (the last n before end_) while the body of an oversized packet is
+  // being skipped: drops what belongs to it and moves the rest to where the fresh bytes began
+  // (skipping means nothing is buffered, so they start with the skipped body).
+  constexpr void drop_skipped(std::size_t n) noexcept {
+    char* fresh = storage_.data() + end_ - n;
     const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, n));
     skip_ -= k;
-    offset_ += k;
     stats_.discarded_bytes += k;
     std::copy(fresh + k, fresh + n, fresh);
     stats_.moved_bytes += n - k;
-    return n - k;
+    end_ -= k;
+    base_ += k;  // the k bytes were received and passed over: both offsets move on
+    refresh();
   }
 
   // feed() for a chunk that does not simply fit: a body being skipped, a dead stream, a buffer
@@ -362,18 +445,18 @@ class basic_framer {
   MQTTWIRE_NOINLINE constexpr std::size_t feed_in_general(bytes_view chunk) {
     std::size_t used = 0;
     if (failed()) {
-      begin_ = end_ = 0;
-      received_ += chunk.size();
+      drop_held();
+      base_ += chunk.size();
       return chunk.size();
     }
     while (used < chunk.size()) {
       if (skip_ > 0) {
         const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, chunk.size() - used));
         skip_ -= k;
-        offset_ += k;
-        received_ += k;
+        base_ += k;
         stats_.discarded_bytes += k;
         used += k;
+        refresh();
         continue;
       }
       const std::span<char> space = prepare(chunk.size() - used);
@@ -381,7 +464,7 @@ class basic_framer {
       append(chunk.data() + used, space.size());
       used += space.size();
       if (failed()) {  // the rest of the stream is dead: take it all
-        received_ += chunk.size() - used;
+        base_ += chunk.size() - used;
         return chunk.size();
       }
     }
@@ -397,20 +480,14 @@ class basic_framer {
       discard_buffered();
       if (skip_ > 0) return need_more();
     }
-    if (!have_header_) {
+    if (take_size_ == 0) {
       parse_header();
       if (failed()) return error_;
       if (reporting()) return take_report();
-      if (!have_header_) {
-        want_ = received_ + 1;  // any byte more may complete the header
-        return need_more();
-      }
+      if (take_size_ == 0) return need_more();  // refresh() made any byte more worth a look
     }
-    const std::size_t size = header_.size();
-    if (end_ - begin_ < size) {
-      want_ = offset_ + size;  // received_ is offset_ plus the bytes held
-      return need_more();
-    }
+    const std::size_t size = take_size_;
+    if (end_ - begin_ < size) return need_more();  // want_end_ is begin_ + size
     return take_packet(storage_.data() + begin_, size);
   }
 
@@ -429,14 +506,19 @@ class basic_framer {
       r = refuse(d.error());
       return r;  // one object returned on every path, so it is built in the caller's place
     }
-    packet_offset_ = offset_;
+    packet_offset_ = front_offset();
     begin_ += size;
-    offset_ += size;
-    have_header_ = false;
-    reserve_ = 0;
-    // Nothing left: the next bytes go to the front, so no compaction will have to move any.
-    // The returned packet's bytes stay where they are until then.
-    if (begin_ == end_) begin_ = end_ = 0;
+    // What refresh() derives for a live stream with no header read yet, written out: any byte
+    // more is worth a look (want_end_ may stay: it is at most begin_ now).
+    take_size_ = 0;
+    hold_end_ = 0;
+    if (begin_ == end_) {
+      // Nothing left: the next bytes go to the front, so no compaction will have to move any.
+      // The returned packet's bytes stay where they are until then.
+      rebase();
+      want_end_ = 0;
+    }
+    settle_at_ = begin_ + 1;
     if (opts_.require_connect_first && (detail::u8(at[0]) >> 4) == 1) {
       connected_ = true;
       version_ = std::get<connect>(*r).protocol;
@@ -447,7 +529,7 @@ class basic_framer {
   // A packet decode() refused. A fixed-header fault is the header's to report, as when the
   // header is read before the body arrives (the same code and offset).
   MQTTWIRE_NOINLINE constexpr result<packet> refuse(error in_packet) noexcept {
-    if (!have_header_) {
+    if (take_size_ == 0) {
       parse_header();
       if (failed()) return error_;
     }
@@ -475,26 +557,26 @@ class basic_framer {
   }
 
   constexpr result<packet> need_more() const noexcept {
-    return error{errc::incomplete, static_cast<std::size_t>(received_)};
+    return error{errc::incomplete, static_cast<std::size_t>(received())};
   }
 
   constexpr result<packet> take_report() noexcept {
     const error e = report_;
     report_ = {};
+    refresh();
     return e;
   }
 
   constexpr void fail(error in_packet) noexcept {
-    error_ = error{in_packet.code, static_cast<std::size_t>(offset_)};
-    want_ = 0;
-    have_header_ = false;  // so that commit() sees a pending header only while the stream lives
-    reserve_ = 0;
-    fault_offset_ = offset_ + in_packet.offset;
-    packet_offset_ = offset_;
+    const std::uint64_t at = front_offset();
+    error_ = error{in_packet.code, static_cast<std::size_t>(at)};
+    fault_offset_ = at + in_packet.offset;
+    packet_offset_ = at;
+    refresh();
   }
 
   // Copies n bytes in behind the bytes held (the caller made room) and reads the header.
-  constexpr void append(const char* from, std::size_t n) noexcept {
+  MQTTWIRE_ALWAYS_INLINE constexpr void append(const char* from, std::size_t n) noexcept {
     char* to = storage_.data() + end_;
     if (n <= 8) {
       // A few bytes (a byte-at-a-time peer, a header read on its own): cheaper than a call.
@@ -503,14 +585,12 @@ class basic_framer {
       std::copy(from, from + n, to);
     }
     stats_.copied_bytes += n;
-    received_ += n;
-    end_ += n;
-    settle();
+    commit(n);
   }
 
   // Work that can be done as soon as bytes arrive: read the pending packet's fixed header.
   constexpr void settle() noexcept {
-    if (!failed() && !reporting() && skip_ == 0 && !have_header_) parse_header();
+    if (live() && take_size_ == 0) parse_header();
   }
 
   constexpr void parse_header() noexcept {
@@ -531,48 +611,47 @@ class basic_framer {
     if (read.ec != errc::success) {
       if (read.ec == errc::incomplete) {
         starved_at_ = static_cast<std::uint8_t>(held);  // an incomplete header has 1..4 bytes
+        refresh();
       } else {
         fail({read.ec, read.at});
       }
       return;
     }
-    const frame_header& h = read.h;
+    const std::size_t size = read.h.size();
     starved_at_ = 0;
-    if (h.size() > limit_) {
+    if (size > limit_) {
       // The fault is the Remaining Length field, at byte 1 of the packet.
       if (!opts_.skip_oversized) {
         fail({errc::packet_too_large, 1});
         return;
       }
-      report_ = error{errc::packet_too_large, static_cast<std::size_t>(offset_)};
-      want_ = 0;
-      packet_offset_ = offset_;
-      skip_ = h.size();
+      report_ = error{errc::packet_too_large, static_cast<std::size_t>(front_offset())};
+      packet_offset_ = front_offset();
+      skip_ = size;
       discard_buffered();
       return;
     }
-    header_ = h;
-    have_header_ = true;
-    reserve_ = std::min(header_.size(), eager_reserve_limit);
+    take_size_ = size;
+    refresh();
   }
 
   constexpr void discard_buffered() noexcept {
     const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, end_ - begin_));
     begin_ += k;
-    offset_ += k;
     skip_ -= k;
     stats_.discarded_bytes += k;
+    refresh();
   }
 
-  // Whether n bytes fit after end_ with the room make_room() would keep: prepare()'s quick test.
+  // Whether n bytes fit after end_ with the room make_room() would keep.
   constexpr bool has_room(std::size_t n) const noexcept {
     const std::size_t cap = storage_.capacity();
-    return cap - end_ >= n && cap - begin_ >= reserve_ + n;
+    return cap - end_ >= n && cap - begin_ >= reserve() + n;
   }
 
   // The bytes to keep room for from begin_: those held, or the whole pending packet when its
   // size is known (up to the eager reservation).
-  constexpr std::size_t pending_size() const noexcept { return std::max(end_ - begin_, reserve_); }
+  constexpr std::size_t pending_size() const noexcept { return std::max(end_ - begin_, reserve()); }
 
   // Makes room for n bytes after end_ (as far as the storage allows) when has_room(n) is false.
   // Only called from prepare(), so views into returned packets stay valid through next().
@@ -582,7 +661,7 @@ class basic_framer {
   // of being moved again each time the tail of the buffer runs out. The reservation made ahead
   // of the bytes is capped (eager_reserve_limit), so a peer cannot make us allocate a maximum
   // size packet by sending its 5-byte header; beyond the cap, growth stays geometric.
-  MQTTWIRE_NOINLINE constexpr void make_room(std::size_t n) {
+  constexpr void make_room(std::size_t n) {
     const std::size_t cap = storage_.capacity();
     const std::size_t held = end_ - begin_;
     const std::size_t need = pending_size() + n;
@@ -600,8 +679,7 @@ class basic_framer {
       storage_.regrow(std::min(grown, most), begin_, end_);
     }
     stats_.moved_bytes += held;
-    begin_ = 0;
-    end_ = held;
+    rebase();
   }
 
   static constexpr std::size_t eager_reserve_limit = std::size_t{1} << 20;
@@ -609,20 +687,20 @@ class basic_framer {
   Storage storage_;
   framer_options opts_;
   std::size_t limit_ = 0;
-  std::size_t begin_ = 0;  // first byte not yet returned
-  std::size_t end_ = 0;    // end of the bytes held
-  std::uint64_t offset_ = 0;         // stream offset of storage_[begin_]
-  std::uint64_t received_ = 0;       // bytes handed in so far
+  // The fast part (see refresh()), then the buffer's bounds.
+  std::size_t hold_end_ = 0;       // prepare() has room while n <= capacity - max(end_, this)
+  std::size_t settle_at_ = 1;      // commit() has work to do once end_ reaches this
+  std::size_t want_end_ = 0;       // next() says incomplete while end_ is below this
+  std::size_t take_size_ = 0;      // the pending packet's checked size, 0 (unread) or none
+  std::size_t begin_ = 0;          // first byte not yet returned
+  std::size_t end_ = 0;            // end of the bytes held
+  std::uint64_t base_ = 0;         // stream offset of storage_[0]: received() is base_ + end_
   std::uint64_t packet_offset_ = 0;  // start of the packet last returned or reported
   std::uint64_t fault_offset_ = 0;
-  std::uint64_t skip_ = 0;           // bytes of an oversized packet still to discard
-  frame_header header_{};            // the pending packet's header, once readable
-  bool have_header_ = false;         // never with a sticky error or a body being skipped
-  bool connected_ = false;           // a CONNECT was returned (require_connect_first)
+  std::uint64_t skip_ = 0;         // bytes of an oversized packet still to discard
+  bool connected_ = false;         // a CONNECT was returned (require_connect_first)
   protocol_version version_;
-  std::uint8_t starved_at_ = 0;      // bytes held (1..4) when the header was found incomplete
-  std::size_t reserve_ = 0;          // room kept from begin_ for the pending packet (capped)
-  std::uint64_t want_ = 0;           // received_ next() waits for before it looks (0: look now)
+  std::uint8_t starved_at_ = 0;    // bytes held (1..4) when the header was found incomplete
   // Plain errors rather than optionals: g++ 12 -O2 warns maybe-uninitialized on optional<error>.
   error error_{};   // sticky once its code is not success
   error report_{};  // a packet_too_large still to report (skip_oversized)
