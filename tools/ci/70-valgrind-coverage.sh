@@ -12,7 +12,7 @@ jobs=$(nproc)
 # variables, whose tracking is a third of g++'s time at -O1 -g on a test file.
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_FLAGS="--coverage -O1 -g -fno-var-tracking" -DCMAKE_EXE_LINKER_FLAGS="--coverage" -DMQTTWIRE_WERROR=ON \
-  -DMQTTWIRE_BUILD_BROKER=OFF -DMQTTWIRE_BUILD_TRAFFIC=OFF
+  -DMQTTWIRE_BUILD_BROKER=OFF -DMQTTWIRE_BUILD_TRAFFIC=OFF -DMQTTWIRE_HEADER_CHECK=OFF
 cmake --build "$build" -j "$jobs"
 failed=0
 
