@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Fuzzing: each libFuzzer target (clang 14, ASan + UBSan) for about 20 s on a scratch copy of its
-# seeds with the dictionary, failing on any crash, leak or timeout (printed in hex); the past
-# crash inputs replayed; the ClusterFuzzLite files checked and its build.sh run as the service would.
+# Fuzzing: the ClusterFuzzLite files checked and its build.sh run as the service would (with ASan
+# and UBSan together, the service's address and undefined builds in one), then each libFuzzer
+# target it built for about 20 s on a scratch copy of its seeds with the dictionary, failing on
+# any crash, leak or timeout (printed in hex), and the past crash inputs replayed.
 # MQTTWIRE_FUZZ_SECONDS changes the time per target.
 set -euo pipefail
 secs=${MQTTWIRE_FUZZ_SECONDS:-20}
@@ -12,19 +13,58 @@ for tool in clang++ xxd zip; do
   command -v "$tool" > /dev/null || { echo "60-fuzz needs $tool (tools/install-deps.sh)"; exit 1; }
 done
 
-# ---- 1. build with libFuzzer and the sanitizers
-flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DMQTTWIRE_BUILD_TESTS=OFF -DMQTTWIRE_BUILD_EXAMPLES=OFF -DMQTTWIRE_INSTALL=OFF \
-  -DMQTTWIRE_BUILD_FUZZ=ON -DMQTTWIRE_FUZZ_LINKMAIN=OFF -DCMAKE_CXX_FLAGS="$flags" \
-  -DMQTTWIRE_FUZZ_LDFLAGS="-fsanitize=fuzzer,address,undefined" -DMQTTWIRE_WERROR=ON
-cmake --build "$build" -j "$jobs"
+mkdir -p "$build"
+failed=0
+
+# ---- 1. the continuous-fuzzing files: syntax of the YAML files, and build.sh run by hand
+py=""
+for candidate in python3 /usr/bin/python3; do
+  if "$candidate" -c "import yaml" 2>/dev/null; then py=$candidate; break; fi
+done
+[ -n "$py" ] || { echo "no python3 with the yaml module (python3-yaml)"; exit 1; }
+"$py" - .clusterfuzzlite/project.yaml .github/workflows/cflite_pr.yml .github/workflows/cflite_batch.yml <<'PY' || failed=1
+import sys, yaml
+for path in sys.argv[1:]:
+    with open(path) as f:
+        doc = yaml.safe_load(f)
+    if path.endswith("project.yaml"):
+        assert doc.get("language") == "c++", path + ": language must be c++"
+        continue
+    # PyYAML reads the key "on" as True (YAML 1.1); accept either.
+    assert ("on" in doc) or (True in doc), path + ": no trigger"
+    for name, job in doc["jobs"].items():
+        uses = [s.get("uses", "") for s in job["steps"]]
+        assert any("clusterfuzzlite/actions/build_fuzzers" in u for u in uses), path + ": no build step"
+        assert any("clusterfuzzlite/actions/run_fuzzers" in u for u in uses), path + ": no run step"
+    print("ok", path)
+PY
+bash -n .clusterfuzzlite/build.sh
+grep -q '^FROM gcr.io/oss-fuzz-base/base-builder' .clusterfuzzlite/Dockerfile ||
+  { echo "Dockerfile: not based on base-builder"; failed=1; }
+
+# What base-builder would set, on a copy of the tree; the fuzzing below runs what it built.
+scratch="$root/$build/cflite"
+rm -rf "$scratch"
+mkdir -p "$scratch/src/mqttwire" "$scratch/out" "$scratch/work"
+tar -C "$root" --exclude=./build --exclude=./.git -cf - . | tar -C "$scratch/src/mqttwire" -xf -
+# base-builder's flags for libFuzzer with ASan, plus UBSan (its "undefined" build) and no recovery.
+sanitize="-fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize-address-use-after-scope"
+sanitize="$sanitize -fsanitize=fuzzer-no-link"
+(
+  cd "$scratch/src/mqttwire"
+  export SRC="$scratch/src" OUT="$scratch/out" WORK="$scratch/work"
+  export CC=clang CXX=clang++ CMAKE_BUILD_PARALLEL_LEVEL="$jobs"
+  export CFLAGS="-O1 -fno-omit-frame-pointer -gline-tables-only $sanitize"
+  export CXXFLAGS="$CFLAGS"
+  export LIB_FUZZING_ENGINE="-fsanitize=fuzzer"
+  bash .clusterfuzzlite/build.sh
+) > "$build/cflite-build.log" 2>&1 || { echo "build.sh failed:"; tail -30 "$build/cflite-build.log"; exit 1; }
 
 targets=()
-for bin in "$build"/fuzz/fuzz_*; do
+for bin in "$scratch"/out/fuzz_*; do
   [ -f "$bin" ] && [ -x "$bin" ] && targets+=("$(basename "$bin")")
 done
-((${#targets[@]})) || { echo "no fuzz targets were built"; exit 1; }
+((${#targets[@]})) || { echo "build.sh built no fuzz targets"; exit 1; }
 echo "fuzz targets: ${targets[*]}"
 
 # ---- 2. run each target on a scratch corpus, so the committed seeds never change
@@ -32,7 +72,6 @@ echo "fuzz targets: ${targets[*]}"
 # its report to its own file, printed in target order once all have finished.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-failed=0
 fuzz_target() {  # $1 = target; its report goes to stdout (redirected by the caller)
   local t=$1 work="$build/work/$1" artifacts="$build/artifacts/$1" status=0 found f bad=0
   rm -rf "$work" "$artifacts"
@@ -40,11 +79,11 @@ fuzz_target() {  # $1 = target; its report goes to stdout (redirected by the cal
   cp fuzz/seeds/"$t"/* "$work"/
   # Past crashes first (libFuzzer runs the files given and exits).
   if [ -d "fuzz/regressions/$t" ] && compgen -G "fuzz/regressions/$t/*" > /dev/null; then
-    "$build/fuzz/$t" -artifact_prefix="$artifacts/" fuzz/regressions/"$t"/* > "$build/$t.regressions.log" 2>&1 ||
+    "$scratch/out/$t" -artifact_prefix="$artifacts/" fuzz/regressions/"$t"/* > "$build/$t.regressions.log" 2>&1 ||
       { echo "$t: a regression input fails again"; tail -40 "$build/$t.regressions.log"; bad=1; }
   fi
   echo "--- $t: fuzzed for $secs s"
-  "$build/fuzz/$t" "$work" -dict=fuzz/mqtt.dict -max_total_time="$secs" \
+  "$scratch/out/$t" "$work" -dict=fuzz/mqtt.dict -max_total_time="$secs" \
     -max_len=4096 -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$artifacts/" > "$build/$t.log" 2>&1 || status=$?
   grep -E "stat::number_of_executed_units|stat::new_units_added|stat::peak_rss_mb" "$build/$t.log" | sed "s/^/  /" || true
@@ -75,47 +114,7 @@ while ((running > 0)); do
 done
 for t in "${targets[@]}"; do cat "$build/$t.report"; done
 
-# ---- 3. the continuous-fuzzing files: syntax of the YAML files, and build.sh run by hand
-py=""
-for candidate in python3 /usr/bin/python3; do
-  if "$candidate" -c "import yaml" 2>/dev/null; then py=$candidate; break; fi
-done
-[ -n "$py" ] || { echo "no python3 with the yaml module (python3-yaml)"; exit 1; }
-"$py" - .clusterfuzzlite/project.yaml .github/workflows/cflite_pr.yml .github/workflows/cflite_batch.yml <<'PY' || failed=1
-import sys, yaml
-for path in sys.argv[1:]:
-    with open(path) as f:
-        doc = yaml.safe_load(f)
-    if path.endswith("project.yaml"):
-        assert doc.get("language") == "c++", path + ": language must be c++"
-        continue
-    # PyYAML reads the key "on" as True (YAML 1.1); accept either.
-    assert ("on" in doc) or (True in doc), path + ": no trigger"
-    for name, job in doc["jobs"].items():
-        uses = [s.get("uses", "") for s in job["steps"]]
-        assert any("clusterfuzzlite/actions/build_fuzzers" in u for u in uses), path + ": no build step"
-        assert any("clusterfuzzlite/actions/run_fuzzers" in u for u in uses), path + ": no run step"
-    print("ok", path)
-PY
-bash -n .clusterfuzzlite/build.sh
-grep -q '^FROM gcr.io/oss-fuzz-base/base-builder' .clusterfuzzlite/Dockerfile ||
-  { echo "Dockerfile: not based on base-builder"; failed=1; }
-
-# What base-builder would set (its libFuzzer + ASan configuration), on a copy of the tree.
-scratch="$root/$build/cflite"
-rm -rf "$scratch"
-mkdir -p "$scratch/src/mqttwire" "$scratch/out" "$scratch/work"
-tar -C "$root" --exclude=./build --exclude=./.git -cf - . | tar -C "$scratch/src/mqttwire" -xf -
-sanitize="-fsanitize=address -fsanitize-address-use-after-scope -fsanitize=fuzzer-no-link"
-(
-  cd "$scratch/src/mqttwire"
-  export SRC="$scratch/src" OUT="$scratch/out" WORK="$scratch/work"
-  export CC=clang CXX=clang++ CMAKE_BUILD_PARALLEL_LEVEL="$jobs"
-  export CFLAGS="-O1 -fno-omit-frame-pointer -gline-tables-only $sanitize"
-  export CXXFLAGS="$CFLAGS"
-  export LIB_FUZZING_ENGINE="-fsanitize=fuzzer"
-  bash .clusterfuzzlite/build.sh
-) > "$build/cflite-build.log" 2>&1 || { echo "build.sh failed:"; tail -30 "$build/cflite-build.log"; failed=1; }
+# ---- 3. the service's runs: each binary with its dictionary
 for t in "${targets[@]}"; do
   for f in "$t" "${t}_seed_corpus.zip" "$t.dict"; do
     [ -s "$scratch/out/$f" ] || { echo "build.sh: \$OUT/$f is missing"; failed=1; }
