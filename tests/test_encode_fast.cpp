@@ -20,12 +20,9 @@ constexpr char sentinel = static_cast<char>(0xA5);
 
 // A buffer of n bytes filled with the sentinel.
 std::vector<char> fresh(std::size_t n) { return std::vector<char>(n, sentinel); }
-bool untouched(const std::vector<char>& b) {
-  for (const char c : b) {
-    if (c != sentinel) return false;
-  }
-  return true;
-}
+// Compared as a whole (one memcmp): a loop over the 70,000 bytes of every refused case took
+// most of this program's two minutes under AddressSanitizer at -O0.
+bool untouched(const std::vector<char>& b) { return b == fresh(b.size()); }
 
 // The topics of the matrix: every length 0..40 of plain ASCII, then each position of each
 // length with one byte replaced (NUL, '+', '#', 0x7F, 0x80, 0xC3, 0xFF, '/', a control byte),

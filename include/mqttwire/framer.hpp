@@ -196,7 +196,7 @@ class basic_framer {
     // The common case, room behind the bytes held and behind the pending packet's reservation:
     // one compare. Every other case (no buffer yet, a buffer to compact or grow, a dead stream, a
     // body being skipped) keeps hold_end_ past the room there is, so it fails this test.
-    if (n <= storage_.capacity() - std::max(end_, hold_end_)) return {storage_.data() + end_, n};
+    if (n <= room_behind()) return {storage_.data() + end_, n};
     return prepare_in_general(n);
   }
 
@@ -216,7 +216,9 @@ class basic_framer {
     // The common case, a chunk that fits behind the bytes held (a small read, or bytes arriving
     // one at a time): copy it and look at the header, without the general loop. A dead stream
     // or a body being skipped fails this test (see prepare()).
-    if (chunk.size() <= storage_.capacity() - std::max(end_, hold_end_)) {
+    // (No buffer yet is the general path's too: g++ 12 -O1 cannot tell that an empty framer has
+    // no room and warns of a copy to its null buffer here.)
+    if (chunk.size() <= room_behind() && storage_.data() != nullptr) {
       append(chunk.data(), chunk.size());
       return chunk.size();
     }
@@ -360,6 +362,13 @@ class basic_framer {
   constexpr std::size_t reserve() const noexcept {
     if (!live() || take_size_ == 0) return 0;
     return std::min(take_size_, eager_reserve_limit);
+  }
+
+  // The bytes prepare() and feed() may write without the general path: what is left behind the
+  // bytes held and the pending packet's reservation, 0 in the states that need the general path
+  // (end_ and hold_end_ never pass the capacity).
+  constexpr std::size_t room_behind() const noexcept {
+    return storage_.capacity() - std::max(end_, hold_end_);
   }
 
   // Derives the fast part of the state from the slow part (see above).
