@@ -5,6 +5,7 @@
 # any crash, leak or timeout (printed in hex), and the past crash inputs replayed.
 # MQTTWIRE_FUZZ_SECONDS changes the time per target.
 set -euo pipefail
+source tools/ci/lib.sh
 secs=${MQTTWIRE_FUZZ_SECONDS:-20}
 build=build/ci-fuzz
 root=$PWD
@@ -99,19 +100,8 @@ fuzz_target() {  # $1 = target; its report goes to stdout (redirected by the cal
   fi
   return "$bad"
 }
-running=0
-for t in "${targets[@]}"; do
-  if ((running >= jobs)); then
-    wait -n || failed=1
-    running=$((running - 1))
-  fi
-  fuzz_target "$t" > "$build/$t.report" 2>&1 &
-  running=$((running + 1))
-done
-while ((running > 0)); do
-  wait -n || failed=1
-  running=$((running - 1))
-done
+fuzz_to_report() { fuzz_target "$1" > "$build/$1.report" 2>&1; }
+on_every_core fuzz_to_report "${targets[@]}" || failed=1
 for t in "${targets[@]}"; do cat "$build/$t.report"; done
 
 # ---- 3. the service's runs: each binary with its dictionary

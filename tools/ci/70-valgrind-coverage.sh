@@ -3,6 +3,7 @@
 # regression replays) and a gcovr line-coverage report of include/ from it, then valgrind
 # memcheck over each unit test program and the fuzz replays over their seeds.
 set -euo pipefail
+source tools/ci/lib.sh
 build=build/ci-coverage
 jobs=$(nproc)
 # One build serves both: -O1 keeps memcheck (about 50 times slower than native code) bearable
@@ -69,18 +70,6 @@ memcheck() {  # $1 = "log|program|argument"
   fi
 }
 # memcheck runs one thread: run as many programs at once as there are cores.
-running=0
-for r in "${runs[@]}"; do
-  if ((running >= jobs)); then
-    wait -n || failed=1
-    running=$((running - 1))
-  fi
-  memcheck "$r" &
-  running=$((running + 1))
-done
-while ((running > 0)); do
-  wait -n || failed=1
-  running=$((running - 1))
-done
+on_every_core memcheck "${runs[@]}" || failed=1
 
 exit "$failed"

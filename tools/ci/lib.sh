@@ -33,3 +33,25 @@ gcc_release_targets() {
     "${release_options[@]}" > /dev/null &&
     cmake --build "$gcc_release_dir" -j "$(nproc)" "${targets[@]}"
 }
+
+# Runs `<function> <argument>` for each argument, as many at once as there are cores (for work
+# that uses one core each: libFuzzer runs, memcheck runs). Returns 1 if any of them failed.
+# usage: on_every_core <function> <argument>...
+on_every_core() {
+  local fn=$1 jobs running=0 rc=0 arg
+  shift
+  jobs=$(nproc)
+  for arg in "$@"; do
+    if ((running >= jobs)); then
+      wait -n || rc=1
+      running=$((running - 1))
+    fi
+    "$fn" "$arg" &
+    running=$((running + 1))
+  done
+  while ((running > 0)); do
+    wait -n || rc=1
+    running=$((running - 1))
+  done
+  return "$rc"
+}
