@@ -73,6 +73,7 @@ echo "fuzz targets: ${targets[*]}"
 # its report to its own file, printed in target order once all have finished.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# shellcheck disable=SC2317 # called through on_every_core, which shellcheck does not follow
 fuzz_target() {  # $1 = target; its report goes to stdout (redirected by the caller)
   local t=$1 work="$build/work/$1" artifacts="$build/artifacts/$1" status=0 found f bad=0
   rm -rf "$work" "$artifacts"
@@ -100,6 +101,7 @@ fuzz_target() {  # $1 = target; its report goes to stdout (redirected by the cal
   fi
   return "$bad"
 }
+# shellcheck disable=SC2317 # called through on_every_core
 fuzz_to_report() { fuzz_target "$1" > "$build/$1.report" 2>&1; }
 on_every_core fuzz_to_report "${targets[@]}" || failed=1
 for t in "${targets[@]}"; do cat "$build/$t.report"; done

@@ -58,6 +58,7 @@ for p in "$build"/tests/replay_fuzz_*; do
   t=${p##*/replay_}
   runs+=("$build/valgrind-replay-$t.log|$p|fuzz/seeds/$t")
 done
+# shellcheck disable=SC2317 # called through on_every_core, which shellcheck does not follow
 memcheck() {  # $1 = "log|program|argument"
   local log program arg
   IFS='|' read -r log program arg <<< "$1"
