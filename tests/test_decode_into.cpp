@@ -112,14 +112,7 @@ constexpr bool rows_agree(std::size_t begin, std::size_t end) {
 }
 
 // In constant evaluation (the exact form only), chunk by chunk for clang's step limit.
-inline constexpr std::size_t chunk = 4;
-template <std::size_t First>
-inline constexpr bool chunk_agrees = rows_agree(First, First + chunk);
-template <std::size_t... I>
-constexpr bool all_chunks_agree(std::index_sequence<I...>) {
-  return (chunk_agrees<I * chunk> && ...);
-}
-static_assert(all_chunks_agree(std::make_index_sequence<(vector_count + chunk - 1) / chunk>{}),
+static_assert(rows_pass_in_chunks<rows_agree, 4>(),
               "decode_into disagrees with decode() on some vector in constant evaluation");
 
 // The result comes back in two registers on the usual 64-bit ABIs.

@@ -19,11 +19,9 @@ using framer_test::decode_loop;
 using framer_test::drive;
 using framer_test::rng;
 using framer_test::stream_builder;
+using framer_test::view;
 
 namespace {
-
-bytes_view view(std::string_view s) { return {s.data(), s.size()}; }
-bytes_view view(const std::vector<char>& s) { return {s.data(), s.size()}; }
 
 // Canonical packets from the spec reference, one per family (3.1.1).
 constexpr std::string_view kVectors[] = {

@@ -80,20 +80,20 @@ TEST_CASE("framer doc: a server's reader takes CONNECT first, its version, and a
   using mqttwire::errc;
   using mqttwire::packet_type;
   // A 3.1 CONNECT, then a 3.1 PUBREL retransmitted with DUP (6A), legal only under 3.1 rules.
-  const auto connect_31 = "\x10\x0f\x00\x06MQIsdp\x03\x02\x00\x3c\x00\x01" "c"sv;
+  const auto connect_v31 = "\x10\x0f\x00\x06MQIsdp\x03\x02\x00\x3c\x00\x01" "c"sv;
   const auto pubrel_dup = "\x6a\x02\x00\x01"sv;
   server_reader r;
-  CHECK(r.on_bytes(mqttwire::bytes_view(connect_31.substr(0, 5))) == error{});
+  CHECK(r.on_bytes(mqttwire::bytes_view(connect_v31.substr(0, 5))) == error{});
   CHECK(r.seen.empty());
-  CHECK(r.on_bytes(mqttwire::bytes_view(connect_31.substr(5))) == error{});
+  CHECK(r.on_bytes(mqttwire::bytes_view(connect_v31.substr(5))) == error{});
   CHECK(r.on_bytes(mqttwire::bytes_view(pubrel_dup)) == error{});
   CHECK(r.seen == std::vector{packet_type::connect, packet_type::pubrel});
   CHECK(r.f.version() == mqttwire::protocol_version::v3_1);
   // A second CONNECT is refused at its first byte, and the error sticks.
-  CHECK(r.on_bytes(mqttwire::bytes_view(connect_31)) ==
-        error{errc::second_connect, connect_31.size() + pubrel_dup.size()});
+  CHECK(r.on_bytes(mqttwire::bytes_view(connect_v31)) ==
+        error{errc::second_connect, connect_v31.size() + pubrel_dup.size()});
   CHECK(r.on_bytes(mqttwire::bytes_view(pubrel_dup)) ==
-        error{errc::second_connect, connect_31.size() + pubrel_dup.size()});
+        error{errc::second_connect, connect_v31.size() + pubrel_dup.size()});
 
   // Anything but CONNECT first is refused at its first byte: an HTTP request, a PINGREQ.
   server_reader http;
@@ -106,12 +106,12 @@ TEST_CASE("framer doc: a server's reader takes CONNECT first, its version, and a
 
   // A PUBLISH announcing more than 64 KiB is refused from its fixed header alone.
   server_reader big;
-  const auto connect_311 = "\x10\x0d\x00\x04MQTT\x04\x02\x00\x3c\x00\x01" "c"sv;
+  const auto connect_v311 = "\x10\x0d\x00\x04MQTT\x04\x02\x00\x3c\x00\x01" "c"sv;
   const auto huge_head = "\x30\x81\x80\x04"sv;  // Remaining Length 65,537
-  CHECK(big.on_bytes(mqttwire::bytes_view(connect_311)) == error{});
+  CHECK(big.on_bytes(mqttwire::bytes_view(connect_v311)) == error{});
   CHECK(big.on_bytes(mqttwire::bytes_view(huge_head)) ==
-        error{errc::packet_too_large, connect_311.size()});
-  CHECK(big.f.fault_offset() == connect_311.size() + 1);  // the Remaining Length field
+        error{errc::packet_too_large, connect_v311.size()});
+  CHECK(big.f.fault_offset() == connect_v311.size() + 1);  // the Remaining Length field
   CHECK(big.f.capacity() < 1024);  // no room was made for the announced body
 }
 

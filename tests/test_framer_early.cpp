@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The framer refuses what a fixed header proves wrong at once, enforces the server's CONNECT
 // rules when asked, and drains its packets for the caller.
+#include "test_framer_support.hpp"
 #include "vectors.hpp"
 
 #include <doctest/doctest.h>
@@ -16,10 +17,9 @@ using namespace mqttwire;
 using mqttwire_test::v31;
 using mqttwire_test::v311;
 using mqttwire_test::vector_row;
+using framer_test::view;
 
 namespace {
-
-bytes_view view(std::string_view s) { return {s.data(), s.size()}; }
 
 constexpr auto connect_311 =
     "\x10\x0e" "\x00\x04" "MQTT" "\x04" "\x02" "\x00\x3c" "\x00\x02" "c1"sv;  // 16 bytes

@@ -21,6 +21,9 @@ namespace framer_test {
 
 using namespace mqttwire;
 
+inline bytes_view view(std::string_view s) { return {s.data(), s.size()}; }
+inline bytes_view view(const std::vector<char>& s) { return {s.data(), s.size()}; }
+
 // A seeded generator; the helpers use only operator() and modulo so that a seed gives the same
 // stream with every standard library (distributions are implementation-defined).
 struct rng {

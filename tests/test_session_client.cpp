@@ -16,9 +16,9 @@ namespace {
 
 constexpr auto v311 = protocol_version::v3_1_1;
 constexpr auto v31 = protocol_version::v3_1;
-constexpr auto q0 = qos_level::at_most_once;
-constexpr auto q1 = qos_level::at_least_once;
-constexpr auto q2 = qos_level::exactly_once;
+using mqttwire_test::q0;
+using mqttwire_test::q1;
+using mqttwire_test::q2;
 
 // CONNECT "c1", keep alive 10 s; `clean` picks Clean Session.
 connect hello(bool clean = true, protocol_version v = v311) {

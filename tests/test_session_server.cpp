@@ -14,9 +14,9 @@ using mqttwire_test::operator<<;
 
 namespace {
 
-constexpr auto q0 = qos_level::at_most_once;
-constexpr auto q1 = qos_level::at_least_once;
-constexpr auto q2 = qos_level::exactly_once;
+using mqttwire_test::q0;
+using mqttwire_test::q1;
+using mqttwire_test::q2;
 
 // CONNECT "c1", keep alive 10 s, Clean Session as given, with a will "w" = "bye" at QoS 1.
 constexpr std::string_view connect_clean = "10 0e 00 04 4d 51 54 54 04 02 00 0a 00 02 63 31";

@@ -33,14 +33,7 @@ constexpr bool all_prefixes_ok(std::size_t begin, std::size_t end) {
   return true;
 }
 // The 206-byte PUBLISH alone has 206 prefixes: small chunks keep clang under its step limit.
-inline constexpr std::size_t chunk = 4;
-template <std::size_t First>
-inline constexpr bool chunk_ok = all_prefixes_ok(First, First + chunk);
-template <std::size_t... I>
-constexpr bool all_chunks_ok(std::index_sequence<I...>) {
-  return (chunk_ok<I * chunk> && ...);
-}
-static_assert(all_chunks_ok(std::make_index_sequence<(vector_count + chunk - 1) / chunk>{}),
+static_assert(rows_pass_in_chunks<all_prefixes_ok, 4>(),
               "some prefix of a vector is not 'incomplete'");
 
 }  // namespace

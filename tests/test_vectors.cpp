@@ -10,23 +10,9 @@
 namespace mqttwire_test {
 namespace {
 
-// Constant evaluation has a step budget (clang: 1,048,576 per evaluation), so each chunk of rows
-// is its own constant initialisation; all_vectors_ok() only reads the results.
-inline constexpr std::size_t chunk = 8;
-template <std::size_t First>
-inline constexpr bool chunk_ok = vectors_ok(First, First + chunk);
-
-template <std::size_t... I>
-constexpr bool all_chunks_ok(std::index_sequence<I...>) {
-  return (chunk_ok<I * chunk> && ...);
-}
-constexpr bool all_vectors_ok() {
-  return all_chunks_ok(std::make_index_sequence<(vector_count + chunk - 1) / chunk>{});
-}
-
 // Every row decodes to exactly its expected packet or error (code and offset), from an
 // exact-size buffer, so any read past the end would stop compilation; valid rows re-encode.
-static_assert(all_vectors_ok());
+static_assert(rows_pass_in_chunks<vectors_ok, 8>());
 
 }  // namespace
 

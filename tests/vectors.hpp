@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 // Readable doctest failure messages for the library's result types (found by ADL).
@@ -804,6 +805,21 @@ constexpr bool vectors_ok(std::size_t begin, std::size_t end) {
     }
   }
   return true;
+}
+
+/// A check of rows [begin, end) as a constant: constant evaluation has a step budget (clang:
+/// 1,048,576 per evaluation) that the whole table exceeds, so each chunk of `chunk` rows is its
+/// own constant initialisation and the fold only reads the results. `check` stops at
+/// vector_count itself (the last chunk may reach past it).
+template <bool (*check)(std::size_t, std::size_t), std::size_t chunk, std::size_t first>
+inline constexpr bool chunk_passes = check(first, first + chunk);
+template <bool (*check)(std::size_t, std::size_t), std::size_t chunk, std::size_t... I>
+constexpr bool chunks_pass(std::index_sequence<I...>) {
+  return (chunk_passes<check, chunk, I * chunk> && ...);
+}
+template <bool (*check)(std::size_t, std::size_t), std::size_t chunk>
+constexpr bool rows_pass_in_chunks() {
+  return chunks_pass<check, chunk>(std::make_index_sequence<(vector_count + chunk - 1) / chunk>{});
 }
 
 }  // namespace mqttwire_test

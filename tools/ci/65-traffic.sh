@@ -12,8 +12,8 @@ cd "$(dirname "$0")/../.."
 source tools/ci/lib.sh
 build=$gcc_release_dir
 gcc_release_targets mqttwire_broker traffic_generator traffic_monitor traffic_web \
-  test_traffic_sim test_traffic_congestion test_traffic_sumo test_traffic_payloads
-for t in sim congestion sumo payloads; do "$build/tests/test_traffic_$t"; done
+  test_traffic
+"$build/tests/test_traffic"
 (cd tests/traffic && npm ci --no-audit --no-fund --loglevel=error)
 artifacts=$build/traffic-artifacts
 mkdir -p "$artifacts"
