@@ -3,9 +3,10 @@
 # Builds the fuzz targets for ClusterFuzzLite / OSS-Fuzz. The service sets CC, CXX, CXXFLAGS (its
 # sanitizer and coverage flags), LIB_FUZZING_ENGINE (the engine's link flags), SRC, WORK and OUT;
 # the binaries, their seed corpora and dictionaries go to $OUT. Run from the repository root.
+# No CMAKE_BUILD_TYPE: its flags (-O2 -g -DNDEBUG for RelWithDebInfo) would come after the
+# service's and override them (its -O1 -gline-tables-only, its coverage build's flags).
 build="$WORK/mqttwire-build"
 cmake -S . -B "$build" -G Ninja \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DMQTTWIRE_BUILD_TESTS=OFF -DMQTTWIRE_BUILD_EXAMPLES=OFF -DMQTTWIRE_INSTALL=OFF \
   -DMQTTWIRE_BUILD_FUZZ=ON -DMQTTWIRE_FUZZ_LINKMAIN=OFF \
   -DMQTTWIRE_FUZZ_LDFLAGS="$LIB_FUZZING_ENGINE"

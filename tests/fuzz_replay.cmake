@@ -4,6 +4,12 @@
 # compiler it uses, so the targets never rot and old crashes stay fixed. Included from
 # tests/CMakeLists.txt; builds its own executables, except when fuzz/ is added with
 # MQTTWIRE_FUZZ_LINKMAIN=ON and its targets are these very programs.
+# -DMQTTWIRE_FUZZ_REPLAY=OFF leaves them out of a build (CI's sanitizer build: its fuzz stage runs
+# the same targets under the same sanitizers over the same inputs).
+option(MQTTWIRE_FUZZ_REPLAY "Replay the fuzz seeds and past crash inputs in ctest" ON)
+if(NOT MQTTWIRE_FUZZ_REPLAY)
+  return()
+endif()
 include("${PROJECT_SOURCE_DIR}/fuzz/targets.cmake")
 if(MQTTWIRE_BUILD_FUZZ)
   mqttwire_fuzz_linkmain_option()

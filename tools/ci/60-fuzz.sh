@@ -48,8 +48,10 @@ scratch="$root/$build/cflite"
 rm -rf "$scratch"
 mkdir -p "$scratch/src/mqttwire" "$scratch/out" "$scratch/work"
 tar -C "$root" --exclude=./build --exclude=./.git -cf - . | tar -C "$scratch/src/mqttwire" -xf -
-# base-builder's flags for libFuzzer with ASan, plus UBSan (its "undefined" build) and no recovery.
+# base-builder's flags for libFuzzer with ASan, plus UBSan (its "undefined" build) and no recovery,
+# and libstdc++'s bounds assertions, as in the sanitizer stage (which leaves these targets to us).
 sanitize="-fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize-address-use-after-scope"
+sanitize="$sanitize -D_GLIBCXX_ASSERTIONS"
 sanitize="$sanitize -fsanitize=fuzzer-no-link"
 (
   cd "$scratch/src/mqttwire"
