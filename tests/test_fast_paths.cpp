@@ -77,6 +77,40 @@ void check_one(std::string_view s, std::size_t& checked) {
   }
 }
 
+// The usual fixed headers, written out independently of decode.hpp's tables: the first byte
+// of each type that every rule set accepts, and the body sizes that every rule set accepts for
+// it.
+bool reference_usual(unsigned first, std::uint32_t length) {
+  const unsigned flags = first & 0x0Fu;
+  switch (first >> 4) {
+    case 1: return flags == 0 && length >= 12;               // CONNECT
+    case 2: case 4: case 5: case 7: case 11: return flags == 0 && length == 2;
+    case 6: return flags == 2 && length == 2;                // PUBREL
+    case 3: {                                                // PUBLISH
+      const unsigned qos = (flags >> 1) & 3u;
+      if (qos == 3 || (qos == 0 && (flags & 8u) != 0)) return false;
+      return length >= (qos == 0 ? 3u : 5u);
+    }
+    case 8: return flags == 2 && length >= 6;                // SUBSCRIBE
+    case 9: return flags == 0 && length >= 3;                // SUBACK
+    case 10: return flags == 2 && length >= 5;               // UNSUBSCRIBE
+    case 12: case 13: case 14: return flags == 0 && length == 0;
+    default: return false;                                   // the reserved types
+  }
+}
+
+// A Remaining Length field: `value` in `groups` 7-bit groups (more than it needs is the
+// non-minimal form).
+std::string length_field(std::uint32_t value, std::size_t groups) {
+  std::string out;
+  for (std::size_t i = 0; i < groups; ++i) {
+    const auto group = static_cast<unsigned char>(value & 0x7Fu);
+    value >>= 7;
+    out += static_cast<char>(i + 1 < groups ? group | 0x80u : group);
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("fast paths: every length 0..100 with every byte class at every position") {
@@ -136,6 +170,72 @@ TEST_CASE("fast paths: every filter of up to 6 bytes over {a, /, +, #}, and long
     check_one(s, checked);
   }
   CHECK(checked == 6 * (4 + 16 + 64 + 256 + 1024 + 4096 + 20'000));
+}
+
+// detail::usual_packet_size, which a framer uses for each packet left incomplete at the end of
+// a read, must give the size read_header() would (for every version and rule set) or 0 to let
+// read_header() decide, and must give the size for every usual header it could.
+TEST_CASE("fast paths: the usual fixed header agrees with read_header for every first byte") {
+  const std::uint32_t lengths[] = {0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 127, 128, 16'383, 16'384,
+                                   2'097'151, 2'097'152, 268'435'455};
+  std::vector<options> rule_sets(4);
+  rule_sets[1].reject_non_minimal_length = true;
+  rule_sets[2].strict_3_1 = true;
+  rule_sets[3].tolerate_dup_with_qos0 = true;
+  std::size_t usual = 0;
+  std::size_t checked = 0;
+  for (unsigned first = 0; first < 256; ++first) {
+    for (const std::uint32_t length : lengths) {
+      std::size_t groups_needed = 1;
+      while (groups_needed < 4 && (length >> (7 * groups_needed)) != 0) ++groups_needed;
+      for (std::size_t groups = groups_needed; groups <= 4; ++groups) {
+        const std::string header = static_cast<char>(first) + length_field(length, groups);
+        // Every prefix of the header, and the whole header followed by one more byte.
+        for (std::size_t n = 0; n <= header.size() + 1; ++n) {
+          std::string bytes = header.substr(0, n);
+          if (n > header.size()) bytes += '\0';
+          const exact_buffer copy(bytes);
+          for (const options& rule_set : rule_sets) {
+            const bool whole = n >= header.size();
+            const bool minimal = groups == groups_needed;
+            const std::size_t want =
+                whole && reference_usual(first, length) && (minimal || !rule_set.reject_non_minimal_length)
+                    ? header.size() + length
+                    : 0;
+            const std::size_t got = detail::usual_packet_size(copy.view().data(), bytes.size(), rule_set);
+            if (got != want) {
+              FAIL_CHECK("first byte " << first << ", length " << length << " in " << groups
+                                       << " groups, " << n << " bytes: " << got << ", want " << want);
+            }
+            if (got == 0) continue;
+            ++usual;
+            for (const protocol_version v : {protocol_version::v3_1, protocol_version::v3_1_1}) {
+              const auto h = peek_header(copy.view(), v, rule_set);
+              if (!h || h->size() != got) {
+                FAIL_CHECK("first byte " << first << ", length " << length << " in " << groups
+                                         << " groups: read_header disagrees");
+              }
+              ++checked;
+            }
+          }
+        }
+      }
+    }
+  }
+  // Each usual (first byte, length) pair in each of its encodings, seen whole and with one byte
+  // more, under the three rule sets that take non-minimal forms and, minimal only, the fourth.
+  std::size_t expected = 0;
+  for (unsigned first = 0; first < 256; ++first) {
+    for (const std::uint32_t length : lengths) {
+      if (!reference_usual(first, length)) continue;
+      std::size_t groups_needed = 1;
+      while (groups_needed < 4 && (length >> (7 * groups_needed)) != 0) ++groups_needed;
+      expected += 2 * (3 * (5 - groups_needed) + 1);
+    }
+  }
+  CHECK(expected == 3646);  // for the lengths above: the loops cannot have skipped any
+  CHECK(usual == expected);
+  CHECK(checked == 2 * usual);
 }
 
 }  // namespace mqttwire_test

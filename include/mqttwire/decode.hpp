@@ -962,6 +962,62 @@ MQTTWIRE_ALWAYS_INLINE constexpr bool header_is_usual(unsigned first, std::uint3
   }
 }
 
+// header_is_usual for a type known only at run time (a stream reader's look at a fixed header
+// before its body arrives): the canonical first byte of each type nibble, and the range of body
+// sizes its usual header allows. The reserved types have a first byte of another type, so they
+// never match.
+struct usual_header {
+  std::uint8_t first;
+  std::uint32_t least;
+  std::uint32_t most;
+};
+inline constexpr std::uint32_t any_length = 0xFFFF'FFFFu;
+inline constexpr usual_header usual_headers[16] = {
+    {0x10, 0, 0},            // reserved (0x10 is CONNECT's: no first byte of type 0 matches)
+    {0x10, 12, any_length},  // CONNECT
+    {0x20, 2, 2},            // CONNACK
+    {0x30, 0, 0},            // PUBLISH: publish_least_length instead
+    {0x40, 2, 2},            // PUBACK
+    {0x50, 2, 2},            // PUBREC
+    {0x62, 2, 2},            // PUBREL
+    {0x70, 2, 2},            // PUBCOMP
+    {0x82, 6, any_length},   // SUBSCRIBE
+    {0x90, 3, any_length},   // SUBACK
+    {0xA2, 5, any_length},   // UNSUBSCRIBE
+    {0xB0, 2, 2},            // UNSUBACK
+    {0xC0, 0, 0},            // PINGREQ
+    {0xD0, 0, 0},            // PINGRESP
+    {0xE0, 0, 0},            // DISCONNECT
+    {0x00, 0, 0},            // reserved (0x00 is type 0's: no first byte of type 15 matches)
+};
+
+// The whole size of the packet at `in` when its fixed header is all among the `n` bytes and is
+// a usual one, which every rule set accepts: then read_header() would succeed with this size.
+// 0 otherwise (a short, unusual, over-long or refused non-minimal header), for read_header() to
+// decide. A framer calls it for each packet that is still incomplete at the end of a read.
+MQTTWIRE_ALWAYS_INLINE constexpr std::size_t usual_packet_size(const char* in, std::size_t n,
+                                                               const options& opts) noexcept {
+  if (n < 2) return 0;
+  const unsigned first = u8(in[0]);
+  std::uint32_t length = 0;
+  std::size_t begin = 1;
+  unsigned b = 0x80u;
+  for (unsigned shift = 0; b >= 0x80u; shift += 7) {
+    if (begin == n || begin == 5) return 0;
+    b = u8(in[begin++]);
+    length |= std::uint32_t{b & 0x7Fu} << shift;
+  }
+  if (b == 0 && begin > 2 && opts.reject_non_minimal_length) return 0;
+  const unsigned type = first >> 4;
+  if (type == static_cast<unsigned>(packet_type::publish)) {
+    if (length < publish_least_length[first & 0x0Fu]) return 0;
+  } else {
+    const usual_header& u = usual_headers[type];
+    if (first != u.first || length < u.least || length > u.most) return 0;
+  }
+  return begin + length;
+}
+
 template <packet_type T, bool Controls, class Out>
 MQTTWIRE_ALWAYS_INLINE inline decode_result fast_body(const char* in, const char* p,
                                                       const char* e, unsigned first,
