@@ -162,6 +162,112 @@ TEST_CASE("framer: require_connect_first takes the CONNECT's protocol version") 
   CHECK(g.next().error() == error{errc::invalid_fixed_header_flags, 16});
 }
 
+// The header of the packet left incomplete at the end of a read is read by next() (the packets
+// in front of it were taken first), not by commit(): the same checks, codes and offsets.
+TEST_CASE("framer: the header of a packet left incomplete behind another is checked at once") {
+  struct behind {
+    std::string_view name;
+    framer_options options;
+    std::string_view read;  // a PINGREQ, then the start of the packet being checked
+    error want;             // next()'s answer after the PINGREQ
+    std::uint64_t fault;    // fault_offset() when `want` is an error
+  };
+  framer_options limit_100;
+  limit_100.max_packet_size = 100;
+  framer_options limit_20000;
+  limit_20000.max_packet_size = 20'000;
+  framer_options minimal_only;
+  minimal_only.rules.reject_non_minimal_length = true;
+  const behind cases[] = {
+      {"PUBLISH of 101 bytes, limit 100", limit_100, "\xc0\x00\x30\x63\x00\x01t"sv,
+       {errc::packet_too_large, 2}, 3},
+      {"PUBLISH of 100 bytes, limit 100", limit_100, "\xc0\x00\x30\x62\x00\x01t"sv,
+       {errc::incomplete, 7}, 0},
+      {"PUBLISH of 20,001 bytes (3-byte length), limit 20,000", limit_20000,
+       "\xc0\x00\x30\x9d\x9c\x01\x00\x01t"sv, {errc::packet_too_large, 2}, 3},
+      {"PUBLISH of 20,000 bytes (3-byte length), limit 20,000", limit_20000,
+       "\xc0\x00\x30\x9c\x9c\x01\x00\x01t"sv, {errc::incomplete, 9}, 0},
+      {"PUBACK with flags 0001", {}, "\xc0\x00\x41\x02\x00"sv,
+       {errc::invalid_fixed_header_flags, 2}, 2},
+      {"PUBACK with a 3-byte body", {}, "\xc0\x00\x40\x03\x00"sv,
+       {errc::impossible_remaining_length, 2}, 3},
+      {"PUBACK with a non-minimal length, refused", minimal_only, "\xc0\x00\x40\x82\x00\x00"sv,
+       {errc::non_minimal_remaining_length, 2}, 3},
+      {"PUBACK with a non-minimal length, allowed", {}, "\xc0\x00\x40\x82\x00\x00"sv,
+       {errc::incomplete, 6}, 0},
+      {"PUBLISH with QoS 3", {}, "\xc0\x00\x36\x05\x00"sv, {errc::invalid_qos, 2}, 2},
+      {"a Remaining Length that is not complete yet", limit_100, "\xc0\x00\x30\xe8"sv,
+       {errc::incomplete, 4}, 0},
+  };
+  for (const behind& c : cases) {
+    INFO(c.name);
+    framer f(v311, c.options);
+    f.feed(view(c.read));
+    CHECK(std::holds_alternative<pingreq>(*f.next()));
+    const auto r = f.next();
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == c.want);
+    if (c.want.code != errc::incomplete) {
+      CHECK(f.fault_offset() == c.fault);
+      CHECK(f.failure() == c.want);
+    } else {
+      CHECK_FALSE(f.failure());
+    }
+  }
+
+  // The packets accepted behind another arrive whole once the rest of them is read.
+  framer f(v311, limit_100);
+  f.feed(view("\xc0\x00\x30\x62\x00\x01t"sv));
+  REQUIRE(f.next());
+  CHECK(f.next().code() == errc::incomplete);
+  const std::string rest(95, 'p');
+  f.feed(view(rest));
+  const auto p = f.next();
+  REQUIRE(p);
+  CHECK(std::get<publish>(*p).topic == "t");
+  CHECK(std::get<publish>(*p).payload == rest);
+  CHECK(f.packet_offset() == 2);
+  CHECK(f.idle());
+  // A length still incomplete behind another is read once its last byte comes: too large here.
+  framer g(v311, limit_100);
+  g.feed(view("\xc0\x00\x30\xe8"sv));
+  REQUIRE(g.next());
+  CHECK(g.next().code() == errc::incomplete);
+  g.feed(view("\x07"sv));
+  CHECK(g.next().error() == error{errc::packet_too_large, 2});
+  CHECK(g.fault_offset() == 3);
+
+  // skip_oversized: reported at once, its body discarded, and the next packet comes out.
+  framer_options skipping = limit_100;
+  skipping.skip_oversized = true;
+  framer s(v311, skipping);
+  s.feed(view("\xc0\x00\x30\x63\x00\x01t"sv));
+  REQUIRE(s.next());
+  CHECK(s.next().error() == error{errc::packet_too_large, 2});
+  s.feed(view(std::string(96, 'x') + std::string("\x40\x02\x00\x05"sv)));
+  const auto ack = s.next();
+  REQUIRE(ack);
+  CHECK(*ack == packet{puback{5}});
+  CHECK(s.packet_offset() == 103);
+  CHECK(s.stats().discarded_bytes == 101);
+
+  // A server's framer: a second CONNECT behind the first is refused at its first bytes, and
+  // another packet behind the CONNECT is read as usual.
+  framer server(v311, framer_options{.require_connect_first = true});
+  server.feed(view(std::string(connect_311) + std::string("\x10\x0e\x00"sv)));
+  REQUIRE(server.next());
+  CHECK(server.next().error() == error{errc::second_connect, 16});
+  CHECK(server.fault_offset() == 16);
+  framer server2(v311, framer_options{.require_connect_first = true});
+  server2.feed(view(std::string(connect_311) + std::string("\x30\x06\x00\x01t"sv)));
+  REQUIRE(server2.next());
+  CHECK(server2.next().code() == errc::incomplete);
+  server2.feed(view("abc"sv));
+  const auto pub = server2.next();
+  REQUIRE(pub);
+  CHECK(std::get<publish>(*pub).payload == "abc");
+}
+
 TEST_CASE("framer: drain hands over every buffered packet and says why it stopped") {
   framer f;
   f.feed(view("\xc0\x00" "\x40\x02\x00\x05" "\xd0\x00" "\x30"sv));  // three packets and a byte

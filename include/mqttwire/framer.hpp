@@ -201,7 +201,9 @@ class basic_framer {
   }
 
   /// `n` bytes of the last prepare() were filled. Precondition: n <= that span's size. Reads the
-  /// pending packet's fixed header if it became readable (so an oversized packet is caught here).
+  /// pending packet's fixed header if it became readable and the packet is not all here (so an
+  /// oversized packet is caught here, before its body); a packet that arrived whole, header and
+  /// all, is checked by next(), which decodes it.
   MQTTWIRE_ALWAYS_INLINE constexpr void commit(std::size_t n) noexcept {
     end_ += n;
     // More bytes of a packet whose header is read, or of a header already found incomplete
@@ -240,12 +242,12 @@ class basic_framer {
     if (size == 0) {
       size = size_if_readable(at, held);
       // size - 1 >= limit_: not readable here (0) or too large (the general path reports it).
-      if (size - 1 >= limit_ || !in_connect_order(at[0])) return next_in_general();
+      if (size - 1 >= limit_ || !in_connect_order(at[0])) return next_not_whole();
     }
     // size - 1 < held: a readable size (not 0, not the "none" of a dead or skipping stream)
     // whose packet is all here.
     if (size - 1 < held) return take_packet(at, size);
-    return next_in_general();
+    return next_not_whole();
   }
 
   /// Calls `on_packet(const packet&)` for every complete packet buffered, in stream order, so a
@@ -385,14 +387,30 @@ class basic_framer {
     // Back from a report or a skipped body (never from an error): no header is read.
     if (take_size_ == none) take_size_ = 0;
     if (take_size_ != 0) {
-      settle_at_ = none;
-      want_end_ = begin_ + take_size_;
-      hold_end_ = std::min(begin_ + reserve(), cap);
+      derive_for_known_size();
     } else {
+      // A byte more than the header held when it was found incomplete (or than none).
       settle_at_ = begin_ + starved_at_ + 1;
-      want_end_ = starved_at_ != 0 ? settle_at_ : 0;
+      want_end_ = settle_at_;
       hold_end_ = 0;
     }
+  }
+
+  // refresh() of a live stream whose pending packet's size (take_size_) is known: nothing for
+  // commit() to read, incomplete until the packet is all here, and its room reserved.
+  constexpr void derive_for_known_size() noexcept {
+    settle_at_ = none;
+    want_end_ = begin_ + take_size_;
+    // reserve(), for a live stream with a size known
+    hold_end_ = std::min(begin_ + std::min(take_size_, eager_reserve_limit), storage_.capacity());
+  }
+
+  // The pending packet's fixed header was read and checked, and its packet has `size` bytes (at
+  // most limit_). For a live stream.
+  constexpr void accept_header(std::size_t size) noexcept {
+    starved_at_ = 0;
+    take_size_ = size;
+    derive_for_known_size();
   }
 
   // Moves the front of the buffer to index 0 in the offsets' terms (the caller moves the bytes).
@@ -425,6 +443,16 @@ class basic_framer {
   // commit() of n bytes (already added to end_) when there is something to do: drop them (a dead
   // stream), drop what belongs to a body being skipped, or read the pending packet's header.
   MQTTWIRE_NOINLINE constexpr void commit_in_general(std::size_t n) noexcept {
+    // The common cases, in a live stream (take_size_ is 0 only then): a packet that is all here
+    // already (a read that ends where packets do) needs nothing before next() takes it, since
+    // decode() checks its header; or the pending header has just become readable and is a usual
+    // one.
+    if (take_size_ == 0) {
+      const std::size_t held = end_ - begin_;
+      const std::size_t whole = size_if_readable(storage_.data() + begin_, held);
+      if (whole - 1 < held && whole - 1 < limit_) return;
+      if (accept_usual_header()) return;
+    }
     if (failed()) {
       end_ -= n;
       base_ += n;
@@ -480,14 +508,28 @@ class basic_framer {
     return used;
   }
 
+  // next() when the front packet is not all here or its header is not one next() reads itself.
+  // The common case is the packet left incomplete at the end of a read, in a live stream, with a
+  // usual header (see detail::usual_packet_size): its header is read and checked here, once,
+  // without the general path's frame. Everything else is next_in_general()'s.
+  MQTTWIRE_NOINLINE constexpr result<packet> next_not_whole() noexcept {
+    // take_size_ is 0 only while the stream lives.
+    if (take_size_ == 0 && accept_usual_header() && end_ - begin_ < take_size_) return need_more();
+    return next_in_general();
+  }
+
   // next() for everything but a whole packet at the front: a sticky error, a report, a body
   // being skipped, a fixed header still to read (or to refuse), a packet still incomplete.
   constexpr result<packet> next_in_general() noexcept {
-    if (failed()) return error_;
-    if (reporting()) return take_report();
-    if (skip_ > 0) {
-      discard_buffered();
-      if (skip_ > 0) return need_more();
+    // take_size_ is 0 only while the stream lives, so the packet left incomplete at the end of a
+    // read (the common case here) goes straight to its header.
+    if (take_size_ != 0) {
+      if (failed()) return error_;
+      if (reporting()) return take_report();
+      if (skip_ > 0) {
+        discard_buffered();
+        if (skip_ > 0) return need_more();
+      }
     }
     if (take_size_ == 0) {
       parse_header();
@@ -518,14 +560,15 @@ class basic_framer {
     packet_offset_ = front_offset();
     begin_ += size;
     // What refresh() derives for a live stream with no header read yet, written out: any byte
-    // more is worth a look (want_end_ may stay: it is at most begin_ now).
+    // more is worth a look (want_end_ may stay while bytes are left: it is at most begin_ now).
     take_size_ = 0;
     hold_end_ = 0;
     if (begin_ == end_) {
       // Nothing left: the next bytes go to the front, so no compaction will have to move any.
       // The returned packet's bytes stay where they are until then.
+      // The caller's next() finds that out with one compare.
       rebase();
-      want_end_ = 0;
+      want_end_ = 1;
     }
     settle_at_ = begin_ + 1;
     if (opts_.require_connect_first && (detail::u8(at[0]) >> 4) == 1) {
@@ -602,6 +645,20 @@ class basic_framer {
     if (live() && take_size_ == 0) parse_header();
   }
 
+  // Reads the pending packet's fixed header, for a live stream with none read yet, when it is a
+  // usual one (see detail::usual_packet_size) of a packet within the limit and in CONNECT order:
+  // the common case, without parse_header()'s exact checks. False leaves it to parse_header().
+  constexpr bool accept_usual_header() noexcept {
+    const std::size_t held = end_ - begin_;
+    const char* at = storage_.data() + begin_;
+    // usual - 1 < limit_ is false for the 0 of "not sure" too, and a size means held >= 2.
+    const std::size_t usual = detail::usual_packet_size(at, held, opts_.rules);
+    if (usual - 1 >= limit_ || !in_connect_order(at[0])) return false;
+    stats_.header_bytes += std::min<std::size_t>(held, 5);
+    accept_header(usual);
+    return true;
+  }
+
   constexpr void parse_header() noexcept {
     const std::size_t held = end_ - begin_;
     // Retry only when new bytes arrived, so each header byte is looked at a bounded number of times.
@@ -613,6 +670,7 @@ class basic_framer {
       if (!connected_ && !is_connect) return fail({errc::first_packet_not_connect, 0});
       if (connected_ && is_connect) return fail({errc::second_connect, 0});
     }
+    if (accept_usual_header()) return;
     stats_.header_bytes += std::min<std::size_t>(held, 5);
     // peek_header's checks, without building its result.
     const detail::header_read read =
@@ -627,8 +685,8 @@ class basic_framer {
       return;
     }
     const std::size_t size = read.h.size();
-    starved_at_ = 0;
     if (size > limit_) {
+      starved_at_ = 0;
       // The fault is the Remaining Length field, at byte 1 of the packet.
       if (!opts_.skip_oversized) {
         fail({errc::packet_too_large, 1});
@@ -640,8 +698,7 @@ class basic_framer {
       discard_buffered();
       return;
     }
-    take_size_ = size;
-    refresh();
+    accept_header(size);
   }
 
   constexpr void discard_buffered() noexcept {
@@ -699,7 +756,7 @@ class basic_framer {
   // The fast part (see refresh()), then the buffer's bounds.
   std::size_t hold_end_ = 0;       // prepare() has room while n <= capacity - max(end_, this)
   std::size_t settle_at_ = 1;      // commit() has work to do once end_ reaches this
-  std::size_t want_end_ = 0;       // next() says incomplete while end_ is below this
+  std::size_t want_end_ = 1;       // next() says incomplete while end_ is below this
   std::size_t take_size_ = 0;      // the pending packet's checked size, 0 (unread) or none
   std::size_t begin_ = 0;          // first byte not yet returned
   std::size_t end_ = 0;            // end of the bytes held
