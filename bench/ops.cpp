@@ -160,6 +160,26 @@ int run_recv_stream(unsigned long n) {
   return 0;
 }
 
+// One op = one P1 arriving in a read of its own (prepare, copy, commit), taken out with next(),
+// and the next() that says incomplete: request/response traffic, where reads end where packets
+// do. A reference for `framer stream`, whose reads mostly end inside a packet.
+int run_framer_reads(unsigned long n) {
+  const std::vector<char> wire = wire_of(p1());
+  mqttwire::framer f;
+  for (unsigned long i = 0; i < n; ++i) {
+    escape(wire.data());
+    const std::span<char> room = f.prepare(wire.size());
+    if (room.size() < wire.size()) return 3;
+    std::memcpy(room.data(), wire.data(), wire.size());
+    f.commit(wire.size());
+    auto r = f.next();
+    if (!r) return 3;
+    escape(&r);
+    if (f.next().code() != mqttwire::errc::incomplete) return 3;
+  }
+  return 0;
+}
+
 // One op = one P2 fed one byte at a time with feed(), then taken out with next().
 int run_framer_bytewise(unsigned long n) {
   const std::vector<char> wire = wire_of(p2());
@@ -183,7 +203,7 @@ void list() {
   }
   for (const char* name : {"P1", "P2", "P3"}) std::printf("encode-sg %s\n", name);
 #ifdef MQTTWIRE_BENCH_HAVE_FRAMER
-  std::printf("framer stream\nframer bytewise\nrecv stream\n");
+  std::printf("framer stream\nframer bytewise\nframer p1-reads\nrecv stream\n");
 #endif
   std::printf("loop -\n");
 }
@@ -237,6 +257,8 @@ int main(int argc, char** argv) {
     rc = run_framer_stream(n);
   } else if (op == "recv" && name == "stream") {
     rc = run_recv_stream(n);
+  } else if (op == "framer" && name == "p1-reads") {
+    rc = run_framer_reads(n);
   } else if (op == "framer" && name == "bytewise") {
     rc = run_framer_bytewise(n);
 #endif
