@@ -115,9 +115,14 @@ int run_loop(unsigned long n) {
 }
 
 #ifdef MQTTWIRE_BENCH_HAVE_FRAMER
+// The framer cases are kept out of main(), each in a function of its own as a read loop is: how
+// g++ allocates registers in a loop inlined into main() depends on every other case there (the
+// stream row moved by 20 instructions per packet when a case was added).
+#define MQTTWIRE_BENCH_OWN_FUNCTION [[gnu::noinline]]
+
 // One op = the whole 16 MiB mix stream, written into the framer 4 KiB at a time (prepare, copy,
 // commit: the copy stands for recv) and every packet taken out with next().
-int run_framer_stream(unsigned long n) {
+MQTTWIRE_BENCH_OWN_FUNCTION int run_framer_stream(unsigned long n) {
   std::size_t packets = 0;
   const std::vector<char> stream = make_stream(packets);
   for (unsigned long i = 0; i < n; ++i) {
@@ -146,7 +151,7 @@ int run_framer_stream(unsigned long n) {
 
 // The recv stand-in of `framer stream` alone (the same 4 KiB copies, no framer), so that
 // bench/report can show the framer's own cost per packet.
-int run_recv_stream(unsigned long n) {
+MQTTWIRE_BENCH_OWN_FUNCTION int run_recv_stream(unsigned long n) {
   std::size_t packets = 0;
   const std::vector<char> stream = make_stream(packets);
   static char room[stream_chunk];
@@ -163,7 +168,7 @@ int run_recv_stream(unsigned long n) {
 // One op = one P1 arriving in a read of its own (prepare, copy, commit), taken out with next(),
 // and the next() that says incomplete: request/response traffic, where reads end where packets
 // do. A reference for `framer stream`, whose reads mostly end inside a packet.
-int run_framer_reads(unsigned long n) {
+MQTTWIRE_BENCH_OWN_FUNCTION int run_framer_reads(unsigned long n) {
   const std::vector<char> wire = wire_of(p1());
   mqttwire::framer f;
   for (unsigned long i = 0; i < n; ++i) {
@@ -181,7 +186,7 @@ int run_framer_reads(unsigned long n) {
 }
 
 // One op = one P2 fed one byte at a time with feed(), then taken out with next().
-int run_framer_bytewise(unsigned long n) {
+MQTTWIRE_BENCH_OWN_FUNCTION int run_framer_bytewise(unsigned long n) {
   const std::vector<char> wire = wire_of(p2());
   for (unsigned long i = 0; i < n; ++i) {
     mqttwire::framer f;
