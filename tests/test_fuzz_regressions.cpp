@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <mqttwire/mqttwire.hpp>
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <string_view>
@@ -103,4 +104,42 @@ TEST_CASE("fuzz regression: the reserved connect flag is refused with a will too
   CHECK(c.will == mqttwire::last_will{"t", "m", mqttwire::qos_level::exactly_once, true});
   CHECK(c.username == "user"sv);
   CHECK(c.password == "pass"sv);
+}
+
+// fuzz/regressions/fuzz_framer/starved-mark-outlives-a-whole-packet: a header found incomplete
+// (one byte of a DISCONNECT) was marked so, and when the rest of its packet and the first byte
+// of the next came in one read, commit() left the mark; after the DISCONNECT, next() took the
+// mark for the next packet's and never read its header, so the reserved type was not reported.
+TEST_CASE("fuzz regression: the framer reads the header behind a packet completed in one read") {
+  for (const bool use_feed : {true, false}) {
+    CAPTURE(use_feed);
+    const auto give = [&](mqttwire::framer& f, std::string_view bytes) {
+      if (use_feed) {
+        f.feed(bytes_view(bytes.data(), bytes.size()));
+      } else {
+        const auto room = f.prepare(bytes.size());
+        std::copy(bytes.begin(), bytes.end(), room.begin());
+        f.commit(bytes.size());
+      }
+    };
+    mqttwire::framer f;
+    give(f, "\xe0"sv);
+    CHECK(f.next().code() == errc::incomplete);
+    give(f, "\x00\x01"sv);  // the rest of the DISCONNECT, then a reserved type 0
+    const auto d = f.next();
+    REQUIRE(d);
+    CHECK(std::holds_alternative<mqttwire::disconnect>(*d));
+    CHECK(f.next().error() == mqttwire::error{errc::reserved_packet_type, 2});
+    CHECK(f.fault_offset() == 2);
+    // And a valid packet behind it comes out at once.
+    mqttwire::framer g;
+    give(g, "\xe0"sv);
+    CHECK(g.next().code() == errc::incomplete);
+    give(g, "\x00\xc0\x00"sv);
+    REQUIRE(g.next());
+    const auto ping = g.next();
+    REQUIRE(ping);
+    CHECK(std::holds_alternative<mqttwire::pingreq>(*ping));
+    CHECK(g.idle());
+  }
 }

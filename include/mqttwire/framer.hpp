@@ -450,7 +450,12 @@ class basic_framer {
     if (take_size_ == 0) {
       const std::size_t held = end_ - begin_;
       const std::size_t whole = size_if_readable(storage_.data() + begin_, held);
-      if (whole - 1 < held && whole - 1 < limit_) return;
+      if (whole - 1 < held && whole - 1 < limit_) {
+        // Its header is complete: a mark of an incomplete one must not outlive it (next()
+        // would not look at the packet behind it until more bytes came).
+        starved_at_ = 0;
+        return;
+      }
       if (accept_usual_header()) return;
     }
     if (failed()) {
