@@ -963,9 +963,8 @@ MQTTWIRE_ALWAYS_INLINE constexpr bool header_is_usual(unsigned first, std::uint3
 }
 
 // header_is_usual for a type known only at run time (a stream reader's look at a fixed header
-// before its body arrives): the canonical first byte of each type nibble, and the range of body
-// sizes its usual header allows. The reserved types have a first byte of another type, so they
-// never match.
+// before its body arrives), from a table by type nibble. The reserved types have a first byte of
+// another type, so they never match.
 struct usual_header {
   std::uint8_t first;
   std::uint32_t least;
@@ -991,6 +990,35 @@ inline constexpr usual_header usual_headers[16] = {
     {0x00, 0, 0},            // reserved (0x00 is type 0's: no first byte of type 15 matches)
 };
 
+MQTTWIRE_ALWAYS_INLINE constexpr bool header_is_usual(unsigned first, std::uint32_t length) noexcept {
+  const unsigned type = first >> 4;
+  if (type == static_cast<unsigned>(packet_type::publish)) {
+    return length >= publish_least_length[first & 0x0Fu];
+  }
+  const usual_header& u = usual_headers[type];
+  return first == u.first && length >= u.least && length <= u.most;
+}
+
+// The table says what header_is_usual<T> says (decode_fast keeps the per-type form, whose
+// constants g++ compiles to fewer instructions): every first byte of each type, at the lengths
+// around its bounds.
+template <unsigned... T>
+constexpr bool usual_headers_agree(std::integer_sequence<unsigned, T...>) noexcept {
+  const auto agrees = [](auto type) {
+    constexpr auto t = static_cast<packet_type>(decltype(type)::value);
+    for (unsigned flags = 0; flags < 16; ++flags) {
+      const unsigned first = (static_cast<unsigned>(t) << 4) | flags;
+      for (const std::uint32_t length : {0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u, 11u, 12u, 13u, any_length}) {
+        if (header_is_usual<t>(first, length) != header_is_usual(first, length)) return false;
+      }
+    }
+    return true;
+  };
+  return (agrees(std::integral_constant<unsigned, T>{}) && ...);
+}
+static_assert(usual_headers_agree(std::integer_sequence<unsigned, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+                                                        11, 12, 13, 14>{}));
+
 // The whole size of the packet at `in` when its fixed header is all among the `n` bytes and is
 // a usual one, which every rule set accepts: then read_header() would succeed with this size.
 // 0 otherwise (a short, unusual, over-long or refused non-minimal header), for read_header() to
@@ -1008,13 +1036,7 @@ MQTTWIRE_ALWAYS_INLINE constexpr std::size_t usual_packet_size(const char* in, s
     length |= std::uint32_t{b & 0x7Fu} << shift;
   }
   if (b == 0 && begin > 2 && opts.reject_non_minimal_length) return 0;
-  const unsigned type = first >> 4;
-  if (type == static_cast<unsigned>(packet_type::publish)) {
-    if (length < publish_least_length[first & 0x0Fu]) return 0;
-  } else {
-    const usual_header& u = usual_headers[type];
-    if (first != u.first || length < u.least || length > u.most) return 0;
-  }
+  if (!header_is_usual(first, length)) return 0;
   return begin + length;
 }
 
