@@ -7,6 +7,7 @@
 #if __has_include(<mqttwire/framer.hpp>)
 #include <mqttwire/framer.hpp>
 #define MQTTWIRE_BENCH_HAVE_FRAMER 1
+#include "bare_framer.hpp"
 #endif
 
 #include <cstdio>
@@ -121,17 +122,21 @@ int run_loop(unsigned long n) {
 #define MQTTWIRE_BENCH_OWN_FUNCTION [[gnu::noinline]]
 
 // One op = the whole 16 MiB mix stream, written into the framer 4 KiB at a time (prepare, copy,
-// commit: the copy stands for recv) and every packet taken out with next().
-MQTTWIRE_BENCH_OWN_FUNCTION int run_framer_stream(unsigned long n) {
+// commit: the copy stands for recv) and every packet taken out with next(). `framer stream` runs
+// it with mqttwire::framer; `bare-framer stream` with bare_framer (buffer and decode, no checks),
+// so that bench/report can show what the framer's checks cost and what any framer of this shape
+// costs.
+template <class Framer>
+MQTTWIRE_BENCH_OWN_FUNCTION int run_stream(unsigned long n) {
   std::size_t packets = 0;
   const std::vector<char> stream = make_stream(packets);
   for (unsigned long i = 0; i < n; ++i) {
-    mqttwire::framer f;
+    Framer f;
     std::size_t got = 0;
     for (std::size_t at = 0; at < stream.size(); at += stream_chunk) {
       const std::size_t len = std::min(stream_chunk, stream.size() - at);
       const std::span<char> room = f.prepare(len);
-      if (room.size() < len) return 3;  // the growable framer always makes room
+      if (room.size() < len) return 3;  // both framers always make room
       std::memcpy(room.data(), stream.data() + at, len);
       f.commit(len);
       for (;;) {
@@ -143,6 +148,27 @@ MQTTWIRE_BENCH_OWN_FUNCTION int run_framer_stream(unsigned long n) {
         escape(&r);
         ++got;
       }
+    }
+    if (got != packets) return 3;
+  }
+  return 0;
+}
+
+// Plain decode of the same stream held whole in memory: decode_into each packet in turn, into
+// the result the framer would hand out. What `framer stream` costs beyond this is framing.
+MQTTWIRE_BENCH_OWN_FUNCTION int run_decode_stream(unsigned long n) {
+  std::size_t packets = 0;
+  const std::vector<char> stream = make_stream(packets);
+  for (unsigned long i = 0; i < n; ++i) {
+    std::size_t got = 0;
+    for (std::size_t at = 0; at < stream.size(); ++got) {
+      mqttwire::result<mqttwire::packet> r(std::in_place, std::in_place_type<mqttwire::puback>,
+                                           mqttwire::puback{static_cast<std::uint16_t>(at)});
+      const mqttwire::decode_result d =
+          mqttwire::decode_into(mqttwire::bytes_view(stream.data() + at, stream.size() - at), *r);
+      if (!d) return 3;
+      at += d.size;
+      escape(&r);
     }
     if (got != packets) return 3;
   }
@@ -209,6 +235,7 @@ void list() {
   for (const char* name : {"P1", "P2", "P3"}) std::printf("encode-sg %s\n", name);
 #ifdef MQTTWIRE_BENCH_HAVE_FRAMER
   std::printf("framer stream\nframer bytewise\nframer p1-reads\nrecv stream\n");
+  std::printf("bare-framer stream\ndecode stream\n");
 #endif
   std::printf("loop -\n");
 }
@@ -243,6 +270,12 @@ int main(int argc, char** argv) {
   int rc = -1;
   if (op == "encode") {
     with_case(name, [&](const auto& p) { rc = run_encode(p, n); });
+#ifdef MQTTWIRE_BENCH_HAVE_FRAMER
+  } else if (op == "decode" && name == "stream") {
+    rc = run_decode_stream(n);
+  } else if (op == "bare-framer" && name == "stream") {
+    rc = run_stream<bare_framer>(n);
+#endif
   } else if (op == "decode") {
     with_case(name, [&](const auto& p) { rc = run_decode(p, n); });
   } else if (op == "decode-into") {
@@ -259,7 +292,7 @@ int main(int argc, char** argv) {
     rc = run_loop(n);
 #ifdef MQTTWIRE_BENCH_HAVE_FRAMER
   } else if (op == "framer" && name == "stream") {
-    rc = run_framer_stream(n);
+    rc = run_stream<mqttwire::framer>(n);
   } else if (op == "recv" && name == "stream") {
     rc = run_recv_stream(n);
   } else if (op == "framer" && name == "p1-reads") {
