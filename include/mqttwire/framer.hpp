@@ -363,6 +363,10 @@ class basic_framer {
   // The room kept from begin_ for the pending packet once its size is known (capped).
   constexpr std::size_t reserve() const noexcept {
     if (!live() || take_size_ == 0) return 0;
+    return known_reserve();
+  }
+  // reserve() for a live stream whose pending packet's size is known.
+  constexpr std::size_t known_reserve() const noexcept {
     return std::min(take_size_, eager_reserve_limit);
   }
 
@@ -401,8 +405,7 @@ class basic_framer {
   constexpr void derive_for_known_size() noexcept {
     settle_at_ = none;
     want_end_ = begin_ + take_size_;
-    // reserve(), for a live stream with a size known
-    hold_end_ = std::min(begin_ + std::min(take_size_, eager_reserve_limit), storage_.capacity());
+    hold_end_ = std::min(begin_ + known_reserve(), storage_.capacity());
   }
 
   // The pending packet's fixed header was read and checked, and its packet has `size` bytes (at
