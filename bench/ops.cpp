@@ -8,6 +8,7 @@
 #include <mqttwire/framer.hpp>
 #define MQTTWIRE_BENCH_HAVE_FRAMER 1
 #include "bare_framer.hpp"
+#include "floor_framer.hpp"
 #endif
 
 #include <cstdio>
@@ -124,14 +125,15 @@ int run_loop(unsigned long n) {
 // One op = the whole 16 MiB mix stream, written into the framer 4 KiB at a time (prepare, copy,
 // commit: the copy stands for recv) and every packet taken out with next(). `framer stream` runs
 // it with mqttwire::framer; `bare-framer stream` with bare_framer (buffer and decode, no checks),
-// so that bench/report can show what the framer's checks cost and what any framer of this shape
-// costs.
-template <class Framer>
-MQTTWIRE_BENCH_OWN_FUNCTION int run_stream(unsigned long n) {
+// so that bench/report can show what the framer's checks cost; `floor-framer stream` with
+// floor_framer (told every size, nothing to read, move or check), the least any framer of this
+// shape costs. `args` are the framer's constructor arguments.
+template <class Framer, class... Args>
+MQTTWIRE_BENCH_OWN_FUNCTION int run_stream(unsigned long n, Args&... args) {
   std::size_t packets = 0;
   const std::vector<char> stream = make_stream(packets);
   for (unsigned long i = 0; i < n; ++i) {
-    Framer f;
+    Framer f(args...);
     std::size_t got = 0;
     for (std::size_t at = 0; at < stream.size(); at += stream_chunk) {
       const std::size_t len = std::min(stream_chunk, stream.size() - at);
@@ -152,6 +154,15 @@ MQTTWIRE_BENCH_OWN_FUNCTION int run_stream(unsigned long n) {
     if (got != packets) return 3;
   }
   return 0;
+}
+
+// floor_framer's plan (the stream's packet sizes and a buffer for all of it) is made once, before
+// the passes, as set-up.
+MQTTWIRE_BENCH_OWN_FUNCTION int run_floor_stream(unsigned long n) {
+  std::size_t packets = 0;
+  floor_plan plan = floor_plan::of(make_stream(packets));
+  if (plan.sizes.size() != packets) return 3;
+  return run_stream<floor_framer>(n, plan);
 }
 
 // Plain decode of the same stream held whole in memory: decode_into each packet in turn, into
@@ -235,7 +246,7 @@ void list() {
   for (const char* name : {"P1", "P2", "P3"}) std::printf("encode-sg %s\n", name);
 #ifdef MQTTWIRE_BENCH_HAVE_FRAMER
   std::printf("framer stream\nframer bytewise\nframer p1-reads\nrecv stream\n");
-  std::printf("bare-framer stream\ndecode stream\n");
+  std::printf("bare-framer stream\nfloor-framer stream\ndecode stream\n");
 #endif
   std::printf("loop -\n");
 }
@@ -275,6 +286,8 @@ int main(int argc, char** argv) {
     rc = run_decode_stream(n);
   } else if (op == "bare-framer" && name == "stream") {
     rc = run_stream<bare_framer>(n);
+  } else if (op == "floor-framer" && name == "stream") {
+    rc = run_floor_stream(n);
 #endif
   } else if (op == "decode") {
     with_case(name, [&](const auto& p) { rc = run_decode(p, n); });
